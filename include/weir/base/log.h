@@ -1,0 +1,30 @@
+#pragma once
+// Operational log (start-up, warnings, state changes) to stderr, one line per event.
+// Each line goes out in one write(2), so lines from different workers never interleave.
+// The access log is separate (log/access_log.h).
+
+#include <fmt/format.h>
+
+#include <string_view>
+
+namespace weir::log {
+
+enum class Level { kDebug, kInfo, kWarning, kError };
+
+void write(Level level, std::string_view message);
+void setMinLevel(Level level);
+
+template <typename... Args>
+void info(fmt::format_string<Args...> f, Args&&... args) {
+  write(Level::kInfo, fmt::format(f, std::forward<Args>(args)...));
+}
+template <typename... Args>
+void warning(fmt::format_string<Args...> f, Args&&... args) {
+  write(Level::kWarning, fmt::format(f, std::forward<Args>(args)...));
+}
+template <typename... Args>
+void error(fmt::format_string<Args...> f, Args&&... args) {
+  write(Level::kError, fmt::format(f, std::forward<Args>(args)...));
+}
+
+}  // namespace weir::log

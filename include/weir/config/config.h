@@ -1,0 +1,112 @@
+#pragma once
+// The configuration as plain data. The YAML loader (config_loader.h) fills and validates these
+// structs once; runtime objects are built from them and never see YAML.
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "weir/net/address.h"
+
+namespace weir::config {
+
+using Millis = std::chrono::milliseconds;
+
+/// Where a value was written, for messages that point at it ("weir.yaml:42:7").
+struct SourcePos {
+  int line = 0;    // 1-based; 0 = not from a file
+  int column = 0;  // 1-based
+};
+
+struct Timeouts {
+  Millis connect{5000};
+  Millis client{50000};
+  Millis server{50000};
+  Millis http_request{10000};
+  Millis http_keep_alive{10000};
+  Millis queue{30000};
+  Millis tunnel{3600000};
+};
+
+/// The keys of `defaults` that every frontend and backend may override. The loader resolves
+/// each frontend's and backend's effective values (its own keys over `defaults`).
+struct ProxyOptions {
+  Timeouts timeout;
+  int retries = 3;
+  bool redispatch = true;
+  bool forwardfor = true;
+  bool dontlognull = true;
+};
+
+enum class LogFormat { kHttpLog, kJson };
+
+/// Limits on the request head (HAProxy: tune.bufsize / tune.http.maxhdr).
+struct HttpLimits {
+  uint32_t max_head_bytes = 16 * 1024;   // over it: 431
+  uint32_t max_headers = 100;            // over it: 431
+  uint32_t max_uri_bytes = 8 * 1024;     // over it: 414
+};
+
+struct GlobalConfig {
+  int threads = 0;  // 0 = auto (one per core)
+  int maxconn = 4096;
+  std::string log = "stdout";  // stdout | stderr | none | a file path
+  LogFormat log_format = LogFormat::kHttpLog;
+  HttpLimits limits;  // global.tune: { http_max_head, http_max_headers, http_max_uri }
+};
+
+struct BindConfig {
+  std::string text;  // as written, for messages
+  net::Address address;
+  bool ssl = false;  // TLS binds are accepted but not served until TLS lands
+  SourcePos pos;
+};
+
+struct FrontendConfig {
+  std::string name;
+  std::vector<BindConfig> binds;
+  std::string default_backend;  // "" when every request is answered locally
+  ProxyOptions options;
+  SourcePos pos;
+};
+
+struct ServerConfig {
+  std::string name;
+  std::string address_text;  // as written
+  net::Address address;      // resolved at load
+  int weight = 1;            // 1..256
+  int maxconn = 0;           // 0 = no limit
+  bool backup = false;
+  SourcePos pos;
+};
+
+enum class BalanceAlgorithm { kRoundRobin, kLeastConn, kSource };
+
+struct BackendConfig {
+  std::string name;
+  BalanceAlgorithm balance = BalanceAlgorithm::kRoundRobin;
+  int keepalive = 32;  // idle upstream connections kept per server (per worker)
+  int max_fails = 1;
+  Millis fail_timeout{10000};
+  ProxyOptions options;
+  std::vector<ServerConfig> servers;
+  SourcePos pos;
+};
+
+struct Config {
+  std::string source_file;
+  GlobalConfig global;
+  ProxyOptions defaults;
+  std::vector<FrontendConfig> frontends;
+  std::vector<BackendConfig> backends;
+
+  /// Index into backends, or -1.
+  int findBackend(const std::string& name) const {
+    for (size_t i = 0; i < backends.size(); ++i)
+      if (backends[i].name == name) return static_cast<int>(i);
+    return -1;
+  }
+};
+
+}  // namespace weir::config

@@ -1,0 +1,61 @@
+#pragma once
+// The access log: one line per exchange, HAProxy's httplog format or JSON.
+// Owned by one worker: lines are appended to a worker-local buffer and written out by a short
+// timer or when the buffer fills, so logging never costs a syscall per request. Writes are cut
+// at line boundaries into pieces of at most PIPE_BUF bytes, so workers sharing one pipe or file
+// never interleave within a line.
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "weir/base/c_handle.h"
+#include "weir/config/config.h"
+
+namespace weir::log {
+
+struct AccessLogEntry {
+  std::string_view client;  // "ip:port"
+  std::chrono::system_clock::time_point acceptDate;
+  std::string_view frontend;
+  std::string_view backend;  // "" when answered locally
+  std::string_view server;   // "" when no server was reached
+  // HAProxy timers in ms, -1 when the phase never happened.
+  int64_t TR = -1;  // request head received
+  int64_t Tw = -1;  // waiting in queues
+  int64_t Tc = -1;  // connecting to the server
+  int64_t Tr = -1;  // server response head
+  int64_t Ta = -1;  // whole exchange
+  int status = -1;
+  uint64_t bytesRead = 0;  // bytes sent to the client
+  std::string_view termination = "--";
+  int retries = 0;
+  std::string_view method;
+  std::string_view target;
+  int versionMinor = 1;
+  bool badRequest = false;  // logged as <BADREQ> like HAProxy
+};
+
+void formatHttpLog(const AccessLogEntry& e, std::string& out);
+void formatJson(const AccessLogEntry& e, std::string& out);
+
+class AccessLog {
+ public:
+  /// fd < 0 disables logging. The fd is shared and not owned.
+  AccessLog(event_base* base, int fd, config::LogFormat format);
+  ~AccessLog();
+  bool enabled() const { return fd_ >= 0; }
+  void write(const AccessLogEntry& e);
+  void flush();
+
+ private:
+  static void onFlushTimer(evutil_socket_t, short, void* self);
+
+  int fd_;
+  config::LogFormat format_;
+  std::string buffer_;
+  EventPtr timer_;
+};
+
+}  // namespace weir::log

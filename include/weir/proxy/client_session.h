@@ -1,0 +1,154 @@
+#pragma once
+// A client connection's whole life: it reads requests, sends each to a server of the chosen
+// backend and streams the response back, one exchange at a time (pipelined requests wait in
+// the input buffer until the previous response is done). Owned by one worker.
+//
+//   kReadingHead ──head──> kConnecting ──connected──> kExchanging ──response done──> kReadingHead
+//        │                    │ refused: retry, or 5xx             │ 101
+//        │                    v                                    v
+//        └── bad input, timeout, close ──────> kClosing          kTunnel ── either side closes ──> kClosing
+//
+// Backpressure: bodies are forwarded chunk by chunk and reading from one side stops while the
+// other side's output buffer is above kHighWater, so memory per exchange stays bounded.
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "weir/base/c_handle.h"
+#include "weir/http/http_parser.h"
+#include "weir/net/address.h"
+#include "weir/proxy/failure.h"
+#include "weir/proxy/head_writer.h"
+#include "weir/proxy/runtime.h"
+#include "weir/upstream/upstream_connection.h"
+
+namespace weir::proxy {
+
+class WorkerContext;
+
+class ClientSession {
+ public:
+  ClientSession(WorkerContext& ctx, const FrontendRuntime& fe, evutil_socket_t fd, const net::Address& peer);
+  ~ClientSession();
+  ClientSession(const ClientSession&) = delete;
+  ClientSession& operator=(const ClientSession&) = delete;
+
+  void start();
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  enum class State { kReadingHead, kConnecting, kExchanging, kTunnel, kClosing };
+  enum class TimerRole { kNone, kKeepAlive, kHttpRequest, kTunnel };
+
+  struct RequestBody final : http::BodySink {
+    ClientSession* session;
+    void onBodyData(const char* data, size_t len) override { session->forwardRequestBody(data, len); }
+  };
+  struct ResponseBody final : http::BodySink {
+    ClientSession* session;
+    void onBodyData(const char* data, size_t len) override { session->forwardResponseBody(data, len); }
+  };
+
+  // libevent trampolines
+  static void onClientRead(bufferevent*, void* self);
+  static void onClientWrite(bufferevent*, void* self);
+  static void onClientEvent(bufferevent*, short what, void* self);
+  static void onUpstreamRead(bufferevent*, void* self);
+  static void onUpstreamWrite(bufferevent*, void* self);
+  static void onUpstreamEvent(bufferevent*, short what, void* self);
+  static void onTimer(evutil_socket_t, short, void* self);
+
+  // client side (client_session.cc)
+  void transitionTo(State next);
+  void handleClientRead();
+  void handleClientWrite();
+  void handleClientEvent(short what);
+  void parseRequest();
+  void onRequestHead();
+  void onRequestComplete();
+  void forwardRequestBody(const char* data, size_t len);
+  void failExchange(Failure f);
+  void finishExchange();
+  void startNextRequest();
+  void closeAfterFlush();
+  void abort(std::string_view termination);
+  void destroy();
+  void armTimer(TimerRole role, std::chrono::milliseconds after);
+  void handleTimer();
+  void writeAccessLog();
+  evbuffer* requestSink() const;
+  bool requestSinkFull() const;
+
+  // server side (client_session_upstream.cc)
+  void connectUpstream();
+  void connectTo(upstream::Server& server);
+  void onConnectFailed(Failure f);
+  void onUpstreamConnected();
+  void handleUpstreamRead();
+  void handleUpstreamWrite();
+  void handleUpstreamEvent(short what);
+  void parseResponse();
+  void onResponseHead();
+  void onResponseComplete();
+  void onUpstreamClosed(bool timedOut);
+  void forwardResponseBody(const char* data, size_t len);
+  void releaseServer();
+  void dropUpstream();
+
+  // tunnel (client_session_tunnel.cc)
+  void startTunnel();
+  void pumpTunnel(bufferevent* from, bufferevent* to);
+
+  WorkerContext& ctx_;
+  const FrontendRuntime& fe_;
+  const config::ProxyOptions& feOptions_;
+  net::Address peer_;
+  std::string peerText_;
+  std::string peerIp_;
+  BufferEventPtr client_;
+  EventPtr timer_;
+  TimerRole timerRole_ = TimerRole::kNone;
+  State state_ = State::kReadingHead;
+  RequestBody requestBody_;
+  ResponseBody responseBody_;
+  http::HttpParser requestParser_;
+  http::HttpParser responseParser_;
+  std::unique_ptr<upstream::UpstreamConnection> upstream_;
+  EvBufferPtr pending_;  // request body staged while connecting
+  std::string outHead_;  // the request head as sent to the server (kept for a retry)
+  std::string scratch_;
+
+  // the current exchange
+  upstream::Backend* backend_ = nullptr;
+  upstream::Server* server_ = nullptr;
+  bool holdsServerSlot_ = false;
+  bool connecting_ = false;
+  std::vector<int> tried_;
+  int retries_ = 0;
+  Failure lastConnectFailure_ = Failure::kConnectFailed;
+  bool requestDone_ = false;
+  bool responseHeadSent_ = false;
+  bool responseStarted_ = false;
+  bool bodyForwarded_ = false;
+  bool closeAfterResponse_ = false;
+  bool upstreamReadPaused_ = false;
+  bool clientEof_ = false;
+  bool sent100_ = false;
+  ClientFraming clientFraming_ = ClientFraming::kNone;
+  int status_ = -1;
+  uint64_t bytesOut_ = 0;
+  std::string_view termination_ = "--";
+  std::chrono::system_clock::time_point acceptDate_;
+  Clock::time_point requestStart_{};
+  Clock::time_point headDone_{};
+  Clock::time_point connectStart_{};
+  Clock::time_point connected_{};
+  Clock::time_point responseHeadAt_{};
+  Clock::time_point lastActivity_{};
+  int requestsServed_ = 0;
+  bool logged_ = false;
+};
+
+}  // namespace weir::proxy

@@ -1,0 +1,39 @@
+#pragma once
+// The one table that maps what went wrong in an exchange to what the client gets (status,
+// short body) and to HAProxy's two-letter termination state for the access log.
+
+#include <string>
+#include <string_view>
+
+namespace weir::proxy {
+
+enum class Failure {
+  kBadRequest,        // 400: malformed request
+  kUriTooLong,        // 414
+  kHeadTooLarge,      // 431
+  kRequestTimeout,    // 408: head not complete within timeout.http_request
+  kNoServer,          // 503: no usable server in the backend
+  kConnectFailed,     // 503: every attempt refused or failed to connect
+  kConnectTimeout,    // 503: every attempt timed out connecting
+  kBadResponse,       // 502: the server's response was malformed
+  kServerClosed,      // 502: the server closed or reset before a complete head
+  kServerTimeout,     // 504: no response within timeout.server
+  kNoBackend,         // 503: the frontend has no backend for this request
+};
+
+struct FailureReply {
+  int status;
+  std::string_view reason;
+  std::string_view body;
+  std::string_view termination;  // HAProxy log: who (C/S/P/c/s) and when (R/C/H/D)
+};
+
+const FailureReply& failureReply(Failure f);
+
+/// Maps a parser error status (400/414/431) to its Failure.
+Failure requestParseFailure(int status);
+
+/// A complete local reply: status line, Content-Type, Content-Length, optional Connection: close.
+std::string renderLocalReply(int status, std::string_view reason, std::string_view body, bool close);
+
+}  // namespace weir::proxy

@@ -1,0 +1,40 @@
+#pragma once
+// What every worker shares: the config snapshot and the objects built from it. Immutable once
+// the workers start, except the atomics (server state, the global connection count).
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "weir/config/config.h"
+#include "weir/http/http_parser.h"
+#include "weir/upstream/backend.h"
+
+namespace weir::proxy {
+
+class WorkerContext;
+
+struct FrontendRuntime {
+  std::string name;
+  config::ProxyOptions options;
+  upstream::Backend* defaultBackend = nullptr;  // nullptr: nothing to proxy to
+  std::vector<net::Address> binds;              // ports filled in once bound (":0" picks one)
+};
+
+struct Runtime {
+  std::shared_ptr<const config::Config> config;
+  std::vector<std::unique_ptr<upstream::Backend>> backends;
+  std::vector<FrontendRuntime> frontends;
+  int serverCount = 0;  // across all backends: size of per-worker pools
+  http::ParserLimits requestLimits;
+  http::ParserLimits responseLimits;
+  int maxconn = 4096;
+  int logFd = -1;  // access log target; shared, owned by the daemon
+  std::atomic<int> connections{0};  // client connections open, all workers
+  std::vector<WorkerContext*> workers;  // set before the workers start
+};
+
+std::unique_ptr<Runtime> buildRuntime(std::shared_ptr<const config::Config> config);
+
+}  // namespace weir::proxy

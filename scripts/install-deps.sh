@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the Debian packages weir needs to build, test, demo and benchmark.
+# Idempotent: runs apt-get only for what is missing, and `apt-get update` only then.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config
+  libevent-dev libssl-dev node-llhttp libyaml-cpp-dev libfmt-dev libre2-dev libcli11-dev
+  googletest libgtest-dev
+  curl wrk haproxy nginx procps python3
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+  echo "install-deps: installing ${missing[*]}"
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

@@ -1,0 +1,42 @@
+#include "weir/base/log.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <ctime>
+#include <string>
+
+namespace weir::log {
+namespace {
+
+std::atomic<Level> gMinLevel{Level::kInfo};
+
+const char* levelName(Level level) {
+  switch (level) {
+    case Level::kDebug: return "debug";
+    case Level::kInfo: return "info";
+    case Level::kWarning: return "warning";
+    case Level::kError: return "error";
+  }
+  return "?";
+}
+
+}  // namespace
+
+void setMinLevel(Level level) { gMinLevel.store(level, std::memory_order_relaxed); }
+
+void write(Level level, std::string_view message) {
+  if (level < gMinLevel.load(std::memory_order_relaxed)) return;
+  auto now = std::chrono::system_clock::now();
+  std::time_t t = std::chrono::system_clock::to_time_t(now);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char stamp[32];
+  std::strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  std::string line = fmt::format("{} weir[{}] {}: {}\n", stamp, getpid(), levelName(level), message);
+  // One write per line; a short write to stderr is not retried (the log must never block us).
+  [[maybe_unused]] ssize_t n = ::write(STDERR_FILENO, line.data(), line.size());
+}
+
+}  // namespace weir::log

@@ -1,0 +1,122 @@
+// The `backends` section: named pools of servers.
+
+#include <array>
+#include <map>
+
+#include "sections.h"
+
+namespace weir::config {
+namespace {
+
+constexpr std::array<std::string_view, 3> kBalanceNames{"roundrobin", "leastconn", "source"};
+constexpr std::array kBalances{BalanceAlgorithm::kRoundRobin, BalanceAlgorithm::kLeastConn,
+                               BalanceAlgorithm::kSource};
+
+/// Server name -> line of its first definition, within one backend.
+using ServerNames = std::map<std::string, int, std::less<>>;
+
+void readBalance(const YamlCursor& value, BalanceAlgorithm* balance) {
+  const std::optional<size_t> index = value.readChoice(kBalanceNames);
+  if (!index) return;
+  *balance = kBalances[*index];
+  if (*balance != BalanceAlgorithm::kRoundRobin) {
+    value.warning(std::string(kBalanceNames[*index]) + " is not implemented yet, using roundrobin");
+  }
+}
+
+void readServerName(const YamlCursor& value, ServerNames* names, std::string* name) {
+  std::optional<std::string> text = value.readString();
+  if (!text) return;
+  if (std::optional<std::string> invalid = nameError(*text)) {
+    value.error(*invalid);
+    return;
+  }
+  auto [it, inserted] = names->emplace(*text, value.pos().line);
+  if (!inserted) {
+    value.error("duplicate server name '" + *text + "', first defined at line " +
+                std::to_string(it->second));
+  }
+  *name = std::move(*text);
+}
+
+ServerConfig loadServer(const YamlCursor& item, ServerNames* names) {
+  ServerConfig server;
+  server.pos = item.pos();
+  if (!item.expect(NodeKind::kMapping)) return server;
+  const std::vector<KeyRule> rules{
+      {"name", [&](const YamlCursor& v) { readServerName(v, names, &server.name); }},
+      {"address",
+       [&](const YamlCursor& v) {
+         auto address = readAddress(v, AddressUse::kServer, &server.address_text);
+         if (address) server.address = *address;
+       }},
+      {"weight",
+       [&](const YamlCursor& v) {
+         if (auto n = v.readInt(1, 256)) server.weight = static_cast<int>(*n);
+       }},
+      {"maxconn",
+       [&](const YamlCursor& v) {
+         if (auto n = v.readInt(0)) server.maxconn = static_cast<int>(*n);
+       }},
+      {"backup",
+       [&](const YamlCursor& v) {
+         if (auto b = v.readBool()) server.backup = *b;
+       }},
+  };
+  const KeySet seen = item.readKeys(rules);
+  item.require(seen, "name");
+  item.require(seen, "address");
+  return server;
+}
+
+void loadServers(const YamlCursor& list, BackendConfig* backend) {
+  if (!list.expect(NodeKind::kSequence)) return;
+  const std::vector<YamlCursor> items = list.items();
+  if (items.empty()) {
+    list.error("a backend needs at least one server");
+    return;
+  }
+  ServerNames names;
+  for (const YamlCursor& item : items) backend->servers.push_back(loadServer(item, &names));
+}
+
+void loadBackend(const YamlCursor& section, BackendConfig* backend) {
+  if (!section.expect(NodeKind::kMapping)) return;
+  std::vector<KeyRule> rules{
+      {"balance", [backend](const YamlCursor& v) { readBalance(v, &backend->balance); }},
+      {"keepalive",
+       [backend](const YamlCursor& v) {
+         if (auto n = v.readInt(0)) backend->keepalive = static_cast<int>(*n);
+       }},
+      {"max_fails",
+       [backend](const YamlCursor& v) {
+         if (auto n = v.readInt(0)) backend->max_fails = static_cast<int>(*n);
+       }},
+      {"fail_timeout",
+       [backend](const YamlCursor& v) {
+         if (auto d = v.readDuration()) backend->fail_timeout = *d;
+       }},
+      {"servers", [backend](const YamlCursor& v) { loadServers(v, backend); }},
+      {"health_check", [](const YamlCursor& v) { v.ignoreUnimplemented(NodeKind::kMapping); }},
+  };
+  addProxyOptionRules(&backend->options, &rules);
+  const KeySet seen = section.readKeys(rules);
+  section.require(seen, "servers");
+}
+
+}  // namespace
+
+void loadBackends(const YamlCursor& section, Config* config) {
+  if (!section.expect(NodeKind::kMapping)) return;
+  for (const YamlCursor& entry : section.entries("backend")) {
+    BackendConfig backend;
+    backend.name = entry.key();
+    backend.pos = entry.keyPos();
+    backend.options = config->defaults;
+    if (std::optional<std::string> invalid = nameError(backend.name)) entry.errorAtKey(*invalid);
+    loadBackend(entry, &backend);
+    config->backends.push_back(std::move(backend));
+  }
+}
+
+}  // namespace weir::config

@@ -1,0 +1,121 @@
+// The entry points of the YAML config loader: parse the text, then read the sections in
+// dependency order (global, defaults, backends, frontends) whatever their order in the file,
+// so that every frontend and backend starts from the final defaults and every reference to a
+// backend can be checked. yaml-cpp throws; nothing escapes from here.
+
+#include "weir/config/config_loader.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+
+#include "sections.h"
+
+namespace weir::config {
+namespace {
+
+/// The top-level sections, as found; read once all have been found.
+struct Sections {
+  std::optional<YamlCursor> global;
+  std::optional<YamlCursor> defaults;
+  std::optional<YamlCursor> frontends;
+  std::optional<YamlCursor> backends;
+};
+
+void loadRoot(const YamlCursor& root, Config* config) {
+  if (!root.expect(NodeKind::kMapping)) return;
+  Sections found;
+  const auto keep = [](std::optional<YamlCursor>* slot) {
+    return [slot](const YamlCursor& v) { slot->emplace(v); };
+  };
+  const auto ignored = [](const YamlCursor& v) { v.ignoreUnimplemented(NodeKind::kMapping); };
+  const std::vector<KeyRule> rules{
+      {"global", keep(&found.global)},
+      {"defaults", keep(&found.defaults)},
+      {"frontends", keep(&found.frontends)},
+      {"backends", keep(&found.backends)},
+      {"caches", ignored},
+      {"stats", ignored},
+  };
+  const KeySet seen = root.readKeys(rules);
+  if (found.global) loadGlobal(*found.global, &config->global);
+  if (found.defaults) loadDefaults(*found.defaults, &config->defaults);
+  if (found.backends) loadBackends(*found.backends, config);
+  if (found.frontends) loadFrontends(*found.frontends, config);
+  root.require(seen, "frontends");
+}
+
+/// The single document of the text; nullopt (reported) on a syntax error or several documents.
+std::optional<YAML::Node> parseDocument(const std::string& text, Diagnostics* diag) {
+  try {
+    std::vector<YAML::Node> documents = YAML::LoadAll(text);
+    if (documents.size() > 1) {
+      diag->error(toSourcePos(documents[1].Mark()), "", "only one YAML document is allowed");
+      return std::nullopt;
+    }
+    return documents.empty() ? YAML::Node() : documents.front();
+  } catch (const YAML::ParserException& e) {
+    diag->error(toSourcePos(e.mark), "", "YAML syntax error: " + e.msg);
+  }
+  return std::nullopt;
+}
+
+struct FileCloser {
+  void operator()(std::FILE* file) const { std::fclose(file); }
+};
+
+std::optional<std::string> readFile(const std::string& path, std::string* error) {
+  std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
+  if (!file) {
+    *error = std::strerror(errno);
+    return std::nullopt;
+  }
+  std::string text;
+  char buffer[65536];
+  size_t n = 0;
+  while ((n = std::fread(buffer, 1, sizeof(buffer), file.get())) > 0) text.append(buffer, n);
+  if (std::ferror(file.get())) {
+    *error = std::strerror(errno);
+    return std::nullopt;
+  }
+  return text;
+}
+
+LoadResult finish(Diagnostics* diag, LoadResult result) {
+  result.errors = diag->errors();
+  result.warnings = diag->warnings();
+  result.ok = result.errors.empty();
+  return result;
+}
+
+}  // namespace
+
+LoadResult loadConfigText(const std::string& text, const std::string& name) {
+  Diagnostics diag(name);
+  LoadResult result;
+  result.config.source_file = name;
+  try {
+    if (std::optional<YAML::Node> root = parseDocument(text, &diag))
+      loadRoot(YamlCursor(*root, &diag), &result.config);
+  } catch (const std::exception& e) {
+    // Not expected: every read checks the node's kind first. Report rather than crash.
+    diag.error({}, "", std::string("internal error while loading: ") + e.what());
+  }
+  return finish(&diag, std::move(result));
+}
+
+LoadResult loadConfigFile(const std::string& path) {
+  std::string failure;
+  const std::optional<std::string> text = readFile(path, &failure);
+  if (!text) {
+    Diagnostics diag(path);
+    diag.error({}, "", "cannot read the file: " + failure);
+    LoadResult result;
+    result.config.source_file = path;
+    return finish(&diag, std::move(result));
+  }
+  return loadConfigText(*text, path);
+}
+
+}  // namespace weir::config

@@ -1,0 +1,136 @@
+// The `frontends` section: bind addresses and the choice of backend.
+
+#include <map>
+
+#include "sections.h"
+#include "weir/config/key_suggester.h"
+
+namespace weir::config {
+namespace {
+
+/// State shared by all frontends of one load.
+struct FrontendsContext {
+  Config* config;
+  std::map<std::string, std::string> bound;  // resolved address -> key path of its first bind
+};
+
+void loadSsl(const YamlCursor& section, bool* ssl) {
+  if (!section.expect(NodeKind::kMapping)) return;
+  const std::vector<KeyRule> rules{
+      {"certs",
+       [](const YamlCursor& v) {
+         if (!v.expect(NodeKind::kSequence)) return;
+         const std::vector<YamlCursor> certs = v.items();
+         if (certs.empty()) v.error("needs at least one certificate file");
+         for (const YamlCursor& cert : certs) cert.readString();
+       }},
+  };
+  const KeySet seen = section.readKeys(rules);
+  if (section.require(seen, "certs")) *ssl = true;
+}
+
+void readBindAddress(const YamlCursor& value, FrontendsContext* ctx, BindConfig* bind) {
+  const std::optional<net::Address> address = readAddress(value, AddressUse::kBind, &bind->text);
+  if (!address) return;
+  bind->address = *address;
+  bind->pos = value.pos();
+  if (address->port() == 0) return;  // port 0: the kernel picks a free port for each bind
+  auto [it, inserted] = ctx->bound.emplace(address->toString(), value.path());
+  if (!inserted) value.error(address->toString() + " is already bound by " + it->second);
+}
+
+BindConfig loadBind(const YamlCursor& item, FrontendsContext* ctx) {
+  BindConfig bind;
+  bind.pos = item.pos();
+  if (item.isScalar()) {
+    readBindAddress(item, ctx, &bind);
+    return bind;
+  }
+  if (!item.isMap()) {
+    item.error("expected an address or a mapping with 'address', got " +
+               std::string(item.isNull() ? "an empty value" : "a sequence"));
+    return bind;
+  }
+  const std::vector<KeyRule> rules{
+      {"address", [&](const YamlCursor& v) { readBindAddress(v, ctx, &bind); }},
+      {"ssl", [&](const YamlCursor& v) { loadSsl(v, &bind.ssl); }},
+  };
+  const KeySet seen = item.readKeys(rules);
+  item.require(seen, "address");
+  if (bind.ssl) item.warning("TLS is not implemented yet; this bind is skipped");
+  return bind;
+}
+
+void loadBinds(const YamlCursor& value, FrontendsContext* ctx, FrontendConfig* frontend) {
+  if (value.isScalar()) {
+    frontend->binds.push_back(loadBind(value, ctx));
+    return;
+  }
+  if (!value.expect(NodeKind::kSequence)) return;
+  const std::vector<YamlCursor> items = value.items();
+  if (items.empty()) value.error("a frontend needs at least one bind address");
+  for (const YamlCursor& item : items) frontend->binds.push_back(loadBind(item, ctx));
+}
+
+void readDefaultBackend(const YamlCursor& value, const Config& config, std::string* backend) {
+  std::optional<std::string> name = value.readString();
+  if (!name) return;
+  if (config.findBackend(*name) < 0) {
+    std::vector<std::string_view> names;
+    for (const BackendConfig& candidate : config.backends) names.push_back(candidate.name);
+    const std::optional<std::string> near = suggestKey(*name, names);
+    value.error("no backend named '" + *name + "'" +
+                (near ? ", did you mean '" + *near + "'?" : ""));
+  }
+  *backend = std::move(*name);
+}
+
+std::vector<KeyRule> frontendRules(FrontendsContext* ctx, FrontendConfig* frontend) {
+  auto ignored = [](NodeKind kind) {
+    return [kind](const YamlCursor& v) { v.ignoreUnimplemented(kind); };
+  };
+  std::vector<KeyRule> rules{
+      {"bind", [ctx, frontend](const YamlCursor& v) { loadBinds(v, ctx, frontend); }},
+      {"default_backend",
+       [ctx, frontend](const YamlCursor& v) {
+         readDefaultBackend(v, *ctx->config, &frontend->default_backend);
+       }},
+      {"acl", ignored(NodeKind::kMapping)},
+      {"http_request", ignored(NodeKind::kSequence)},
+      {"static", ignored(NodeKind::kSequence)},
+      {"cache", ignored(NodeKind::kSequence)},
+      {"use_backend", ignored(NodeKind::kSequence)},
+  };
+  addProxyOptionRules(&frontend->options, &rules);
+  return rules;
+}
+
+void loadFrontend(const YamlCursor& section, FrontendsContext* ctx, FrontendConfig* frontend) {
+  if (!section.expect(NodeKind::kMapping)) return;
+  const KeySet seen = section.readKeys(frontendRules(ctx, frontend));
+  section.require(seen, "bind");
+  // Without default_backend only rules can answer; those keys are the only other way out.
+  const bool has_rules =
+      seen.contains("use_backend") || seen.contains("http_request") || seen.contains("static");
+  if (!has_rules) section.require(seen, "default_backend");
+}
+
+}  // namespace
+
+void loadFrontends(const YamlCursor& section, Config* config) {
+  if (!section.expect(NodeKind::kMapping)) return;
+  const std::vector<YamlCursor> entries = section.entries("frontend");
+  if (entries.empty()) section.errorAtKey("at least one frontend is required");
+  FrontendsContext ctx{config, {}};
+  for (const YamlCursor& entry : entries) {
+    FrontendConfig frontend;
+    frontend.name = entry.key();
+    frontend.pos = entry.keyPos();
+    frontend.options = config->defaults;
+    if (std::optional<std::string> invalid = nameError(frontend.name)) entry.errorAtKey(*invalid);
+    loadFrontend(entry, &ctx, &frontend);
+    config->frontends.push_back(std::move(frontend));
+  }
+}
+
+}  // namespace weir::config

@@ -1,0 +1,85 @@
+// The `global` section: process-wide settings.
+
+#include <array>
+#include <cctype>
+#include <cstdint>
+#include <limits>
+
+#include "sections.h"
+
+namespace weir::config {
+namespace {
+
+constexpr int64_t kMaxThreads = 1024;
+constexpr uint64_t kMaxUint32 = std::numeric_limits<uint32_t>::max();
+
+void readThreads(const YamlCursor& value, int* threads) {
+  const std::optional<std::string> text = value.readString();
+  if (!text) return;
+  if (*text == "auto") {
+    *threads = 0;
+    return;
+  }
+  const bool numeric = !text->empty() && (std::isdigit(static_cast<unsigned char>(text->front())) ||
+                                          text->front() == '-');
+  if (!numeric) {
+    value.error("'" + *text + "' is neither 'auto' nor an integer");
+    return;
+  }
+  if (auto n = value.readInt(1, kMaxThreads)) *threads = static_cast<int>(*n);
+}
+
+void readLog(const YamlCursor& value, std::string* log) {
+  std::optional<std::string> text = value.readString();
+  if (!text) return;
+  if (text->empty()) {
+    value.error("expected stdout, stderr, none or a file path, got an empty string");
+    return;
+  }
+  *log = std::move(*text);
+}
+
+void readLogFormat(const YamlCursor& value, LogFormat* format) {
+  static constexpr std::array<std::string_view, 2> kNames{"httplog", "json"};
+  static constexpr std::array kFormats{LogFormat::kHttpLog, LogFormat::kJson};
+  if (auto index = value.readChoice(kNames)) *format = kFormats[*index];
+}
+
+void loadTune(const YamlCursor& section, HttpLimits* limits) {
+  if (!section.expect(NodeKind::kMapping)) return;
+  const std::vector<KeyRule> rules{
+      {"http_max_head",
+       [limits](const YamlCursor& v) {
+         if (auto n = v.readSize(1024, kMaxUint32))
+           limits->max_head_bytes = static_cast<uint32_t>(*n);
+       }},
+      {"http_max_headers",
+       [limits](const YamlCursor& v) {
+         if (auto n = v.readInt(1, 65535)) limits->max_headers = static_cast<uint32_t>(*n);
+       }},
+      {"http_max_uri",
+       [limits](const YamlCursor& v) {
+         if (auto n = v.readSize(1, kMaxUint32)) limits->max_uri_bytes = static_cast<uint32_t>(*n);
+       }},
+  };
+  section.readKeys(rules);
+}
+
+}  // namespace
+
+void loadGlobal(const YamlCursor& section, GlobalConfig* global) {
+  if (!section.expect(NodeKind::kMapping)) return;
+  const std::vector<KeyRule> rules{
+      {"threads", [global](const YamlCursor& v) { readThreads(v, &global->threads); }},
+      {"maxconn",
+       [global](const YamlCursor& v) {
+         if (auto n = v.readInt(1)) global->maxconn = static_cast<int>(*n);
+       }},
+      {"log", [global](const YamlCursor& v) { readLog(v, &global->log); }},
+      {"log_format", [global](const YamlCursor& v) { readLogFormat(v, &global->log_format); }},
+      {"tune", [global](const YamlCursor& v) { loadTune(v, &global->limits); }},
+  };
+  section.readKeys(rules);
+}
+
+}  // namespace weir::config

@@ -1,0 +1,35 @@
+#pragma once
+// Private to the config loader: the readers of the top-level sections and of the values they
+// share. Each reports its errors through the cursor and fills plain config structs.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "weir/config/config.h"
+#include "yaml_cursor.h"
+
+namespace weir::config {
+
+void loadGlobal(const YamlCursor& section, GlobalConfig* global);
+
+/// Appends the rules of the keys of `defaults` that every frontend and backend may override;
+/// each rule writes into *options.
+void addProxyOptionRules(ProxyOptions* options, std::vector<KeyRule>* rules);
+void loadDefaults(const YamlCursor& section, ProxyOptions* defaults);
+
+/// Reads `backends`; each backend starts from config->defaults.
+void loadBackends(const YamlCursor& section, Config* config);
+/// Reads `frontends`; each starts from config->defaults. Needs config->backends loaded, to
+/// check default_backend.
+void loadFrontends(const YamlCursor& section, Config* config);
+
+/// Why `name` is not a valid frontend, backend or server name (letters, digits, '-', '_', '.',
+/// ':'), or nullopt when it is.
+std::optional<std::string> nameError(const std::string& name);
+
+enum class AddressUse { kBind, kServer };
+/// Reads "host:port" (CONFIG.md forms) and resolves it. *text gets the value as written.
+std::optional<net::Address> readAddress(const YamlCursor& value, AddressUse use, std::string* text);
+
+}  // namespace weir::config

@@ -1,0 +1,257 @@
+#include "weir/http/http_parser.h"
+
+#include <charconv>
+
+namespace weir::http {
+
+// llhttp calls back C functions with the parser; these trampolines find our object in ->data.
+struct ParserCallbacks {
+  static HttpParser* self(llhttp_t* p) { return static_cast<HttpParser*>(p->data); }
+  static int messageBegin(llhttp_t* p) { return self(p)->onMessageBegin(); }
+  static int url(llhttp_t* p, const char* at, size_t n) { return self(p)->onUrl(at, n); }
+  static int status(llhttp_t* p, const char* at, size_t n) { return self(p)->onStatus(at, n); }
+  static int headerField(llhttp_t* p, const char* at, size_t n) { return self(p)->onHeaderField(at, n); }
+  static int headerValue(llhttp_t* p, const char* at, size_t n) { return self(p)->onHeaderValue(at, n); }
+  static int headerValueComplete(llhttp_t* p) { return self(p)->onHeaderValueComplete(); }
+  static int headersComplete(llhttp_t* p) { return self(p)->onHeadersComplete(); }
+  static int body(llhttp_t* p, const char* at, size_t n) { return self(p)->onBody(at, n); }
+  static int messageComplete(llhttp_t* p) { return self(p)->onMessageComplete(); }
+
+  static const llhttp_settings_t* settings() {
+    static const llhttp_settings_t s = [] {
+      llhttp_settings_t v;
+      llhttp_settings_init(&v);
+      v.on_message_begin = &messageBegin;
+      v.on_url = &url;
+      v.on_status = &status;
+      v.on_header_field = &headerField;
+      v.on_header_value = &headerValue;
+      v.on_header_value_complete = &headerValueComplete;
+      v.on_headers_complete = &headersComplete;
+      v.on_body = &body;
+      v.on_message_complete = &messageComplete;
+      return v;
+    }();
+    return &s;
+  }
+};
+
+namespace {
+
+constexpr int kBadRequest = 400;
+constexpr int kUriTooLong = 414;
+constexpr int kHeadTooLarge = 431;
+
+bool isValueChar(unsigned char c) { return c == '\t' || (c >= 0x20 && c != 0x7f); }
+
+}  // namespace
+
+HttpParser::HttpParser(Kind kind, ParserLimits limits, BodySink* sink)
+    : kind_(kind), limits_(limits), sink_(sink) {
+  llhttp_init(&parser_, kind == Kind::kRequest ? HTTP_REQUEST : HTTP_RESPONSE, ParserCallbacks::settings());
+  parser_.data = this;
+}
+
+int HttpParser::fail(int status, std::string reason) {
+  if (error_.status == 0) {
+    error_.status = status;
+    error_.reason = std::move(reason);
+  }
+  return HPE_USER;
+}
+
+HttpParser::Result HttpParser::feed(const char* data, size_t len) {
+  if (error_.status != 0) return {Status::kError, 0};
+  if (headComplete_ && !headSignalled_) {
+    headSignalled_ = true;
+    return {Status::kHead, 0};
+  }
+  if (complete_) return {Status::kComplete, 0};
+  if (llhttp_get_errno(&parser_) == HPE_PAUSED) llhttp_resume(&parser_);
+
+  const bool wasInHead = !headComplete_;
+  feedStart_ = data;
+  feedEnd_ = data + len;
+  llhttp_errno_t rc = llhttp_execute(&parser_, data, len);
+  size_t consumed = len;
+  if (rc == HPE_PAUSED || rc == HPE_PAUSED_UPGRADE) {
+    consumed = static_cast<size_t>(llhttp_get_error_pos(&parser_) - data);
+  } else if (rc != HPE_OK) {
+    fail(kBadRequest, llhttp_get_error_reason(&parser_) ? llhttp_get_error_reason(&parser_) : llhttp_errno_name(rc));
+    return {Status::kError, 0};
+  }
+  if (wasInHead && messageStarted_) {
+    // At a head pause `consumed` ends exactly at the head, so this counts head bytes only.
+    headBytes_ += consumed;
+    if (headBytes_ > limits_.maxHeadBytes) {
+      fail(kHeadTooLarge, "request head too large");
+      return {Status::kError, 0};
+    }
+  }
+  if (headComplete_ && !headSignalled_) {
+    headSignalled_ = true;
+    return {Status::kHead, consumed};
+  }
+  if (complete_) return {Status::kComplete, consumed};
+  return {Status::kNeedMore, consumed};
+}
+
+HttpParser::Status HttpParser::finishAtEof() {
+  if (error_.status != 0) return Status::kError;
+  if (complete_) return Status::kComplete;
+  if (!messageStarted_) return Status::kNeedMore;
+  if (llhttp_get_errno(&parser_) == HPE_PAUSED) llhttp_resume(&parser_);
+  llhttp_errno_t rc = llhttp_finish(&parser_);
+  if (complete_) return Status::kComplete;
+  fail(kBadRequest, rc != HPE_OK && llhttp_get_error_reason(&parser_) ? llhttp_get_error_reason(&parser_)
+                                                                      : "connection closed mid-message");
+  return Status::kError;
+}
+
+void HttpParser::startNext() {
+  request_.clear();
+  response_.clear();
+  field_.clear();
+  value_.clear();
+  inValue_ = headComplete_ = messageStarted_ = headSignalled_ = complete_ = false;
+  expectNoBody_ = false;
+  headBytes_ = 0;
+  llhttp_errno_t err = llhttp_get_errno(&parser_);
+  if (err == HPE_PAUSED) llhttp_resume(&parser_);
+  if (err == HPE_PAUSED_UPGRADE) llhttp_resume_after_upgrade(&parser_);
+}
+
+void HttpParser::reset() {
+  llhttp_init(&parser_, kind_ == Kind::kRequest ? HTTP_REQUEST : HTTP_RESPONSE, ParserCallbacks::settings());
+  parser_.data = this;
+  error_ = ParseError{};
+  prevValueEndedAtFeedEnd_ = false;
+  startNext();
+}
+
+int HttpParser::onMessageBegin() {
+  messageStarted_ = true;
+  return 0;
+}
+
+int HttpParser::onUrl(const char* at, size_t len) {
+  request_.target.append(at, len);
+  if (request_.target.size() > limits_.maxUriBytes) return fail(kUriTooLong, "request URI too long");
+  return 0;
+}
+
+int HttpParser::onStatus(const char* at, size_t len) {
+  response_.reason.append(at, len);
+  if (response_.reason.size() > limits_.maxHeadBytes) return fail(kBadRequest, "status line too long");
+  return 0;
+}
+
+int HttpParser::onHeaderField(const char* at, size_t len) {
+  if (inValue_) return fail(kBadRequest, "header field after value without completion");
+  field_.append(at, len);
+  if (field_.size() > limits_.maxHeadBytes) return fail(kHeadTooLarge, "header field too large");
+  return 0;
+}
+
+int HttpParser::onHeaderValue(const char* at, size_t len) {
+  // llhttp accepts obs-fold and reports the continuation as a second span of the same value.
+  // A value legitimately spans two callbacks only when a feed boundary cut it.
+  if (inValue_ && !(at == feedStart_ && prevValueEndedAtFeedEnd_)) return fail(kBadRequest, "obsolete line folding");
+  inValue_ = true;
+  prevValueEndedAtFeedEnd_ = at + len == feedEnd_;
+  for (size_t i = 0; i < len; ++i)
+    if (!isValueChar(static_cast<unsigned char>(at[i]))) return fail(kBadRequest, "invalid character in header value");
+  value_.append(at, len);
+  if (value_.size() > limits_.maxHeadBytes) return fail(kHeadTooLarge, "header value too large");
+  return 0;
+}
+
+int HttpParser::onHeaderValueComplete() {
+  inValue_ = false;
+  if (field_.empty()) return fail(kBadRequest, "empty header name");
+  if (!headComplete_) {  // trailers after a chunked body are read and dropped
+    HeaderMap& headers = kind_ == Kind::kRequest ? request_.headers : response_.headers;
+    if (headers.size() >= limits_.maxHeaders) return fail(kHeadTooLarge, "too many header fields");
+    while (!value_.empty() && (value_.back() == ' ' || value_.back() == '\t')) value_.pop_back();
+    headers.add(field_, value_);
+  }
+  field_.clear();
+  value_.clear();
+  return 0;
+}
+
+bool HttpParser::checkTransferEncoding(const HeaderMap& headers) {
+  // Only a single, bare "chunked" is accepted: it is the only coding we can re-frame safely.
+  size_t n = headers.count("transfer-encoding");
+  if (n == 0) return true;
+  return n == 1 && equalsIgnoreCase(*headers.get("transfer-encoding"), "chunked");
+}
+
+bool HttpParser::validateRequestHead() {
+  RequestHead& r = request_;
+  if (parser_.http_major != 1 || parser_.http_minor > 1) return fail(kBadRequest, "unsupported HTTP version"), false;
+  if (parser_.method == HTTP_CONNECT) return fail(kBadRequest, "CONNECT is not supported"), false;
+  if (!checkTransferEncoding(r.headers)) return fail(kBadRequest, "unsupported Transfer-Encoding"), false;
+  if (r.headers.count("content-length") > 1) return fail(kBadRequest, "duplicate Content-Length"), false;
+  size_t hosts = r.headers.count("host");
+  if (hosts > 1 || (hosts == 0 && r.versionMinor == 1)) return fail(kBadRequest, "missing or duplicate Host"), false;
+  const std::string& t = r.target;
+  bool originForm = !t.empty() && t[0] == '/';
+  bool absoluteForm = t.rfind("http://", 0) == 0 || t.rfind("https://", 0) == 0;
+  bool asterisk = t == "*" && parser_.method == HTTP_OPTIONS;
+  if (!originForm && !absoluteForm && !asterisk) return fail(kBadRequest, "invalid request target"), false;
+  return true;
+}
+
+bool HttpParser::validateResponseHead() {
+  ResponseHead& r = response_;
+  if (parser_.http_major != 1 || parser_.http_minor > 1) return fail(kBadRequest, "unsupported HTTP version"), false;
+  if (r.status < 100 || r.status > 599) return fail(kBadRequest, "invalid status code"), false;
+  if (!checkTransferEncoding(r.headers)) return fail(kBadRequest, "unsupported Transfer-Encoding"), false;
+  if (r.headers.count("content-length") > 1) return fail(kBadRequest, "duplicate Content-Length"), false;
+  return true;
+}
+
+int HttpParser::onHeadersComplete() {
+  headComplete_ = true;
+  const bool chunked = (parser_.flags & F_CHUNKED) != 0;
+  const bool hasLength = (parser_.flags & F_CONTENT_LENGTH) != 0;
+  if (kind_ == Kind::kRequest) {
+    RequestHead& r = request_;
+    r.method = llhttp_method_name(static_cast<llhttp_method_t>(parser_.method));
+    r.versionMinor = parser_.http_minor;
+    r.framing = chunked ? BodyFraming::kChunked : hasLength ? BodyFraming::kContentLength : BodyFraming::kNone;
+    r.contentLength = hasLength ? parser_.content_length : 0;
+    r.keepAlive = llhttp_should_keep_alive(&parser_) != 0;
+    r.upgrade = parser_.upgrade != 0;
+    const std::string* expect = r.headers.get("expect");
+    r.expectContinue = expect != nullptr && equalsIgnoreCase(*expect, "100-continue");
+    if (!validateRequestHead()) return -1;
+    return HPE_PAUSED;
+  }
+  ResponseHead& r = response_;
+  r.status = parser_.status_code;
+  r.versionMinor = parser_.http_minor;
+  if (!validateResponseHead()) return -1;
+  const bool noBody = expectNoBody_ || r.isInterim() || r.status == 204 || r.status == 304;
+  r.framing = noBody ? BodyFraming::kNone
+              : chunked ? BodyFraming::kChunked
+              : hasLength ? BodyFraming::kContentLength
+                          : BodyFraming::kUntilClose;
+  r.contentLength = hasLength ? parser_.content_length : 0;
+  r.keepAlive = llhttp_should_keep_alive(&parser_) != 0 && r.framing != BodyFraming::kUntilClose;
+  if (noBody && !r.isInterim()) return 1;  // llhttp: no body, go straight to message complete
+  return HPE_PAUSED;
+}
+
+int HttpParser::onBody(const char* at, size_t len) {
+  if (sink_ != nullptr) sink_->onBodyData(at, len);
+  return 0;
+}
+
+int HttpParser::onMessageComplete() {
+  complete_ = true;
+  return HPE_PAUSED;
+}
+
+}  // namespace weir::http

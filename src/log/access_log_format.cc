@@ -1,0 +1,88 @@
+// The two access-log line formats. httplog follows HAProxy's "option httplog":
+//   client:port [accept_date] frontend backend/server TR/Tw/Tc/Tr/Ta status bytes - - term
+//   actconn/feconn/beconn/srv_conn/retries srv_queue/backend_queue "request line"
+// (the connection counters and queues are not tracked yet and print as 0).
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include "weir/log/access_log.h"
+
+namespace weir::log {
+
+namespace {
+
+void appendAcceptDate(const AccessLogEntry& e, std::string& out) {
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(e.acceptDate.time_since_epoch()).count() % 1000;
+  std::time_t t = std::chrono::system_clock::to_time_t(e.acceptDate);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  fmt::format_to(std::back_inserter(out), "{:%d/%b/%Y:%H:%M:%S}.{:03d}", tm, ms);
+}
+
+void appendJsonString(std::string_view s, std::string& out) {
+  out.push_back('"');
+  for (unsigned char c : s) {
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(static_cast<char>(c));
+    } else if (c < 0x20 || c == 0x7f) {
+      fmt::format_to(std::back_inserter(out), "\\u{:04x}", c);
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  out.push_back('"');
+}
+
+std::string_view orDash(std::string_view s, std::string_view dash) { return s.empty() ? dash : s; }
+
+}  // namespace
+
+void formatHttpLog(const AccessLogEntry& e, std::string& out) {
+  auto it = std::back_inserter(out);
+  fmt::format_to(it, "{} [", e.client);
+  appendAcceptDate(e, out);
+  fmt::format_to(it, "] {} {}/{} {}/{}/{}/{}/{} {} {} - - {}-- 0/0/0/0/{} 0/0 ", e.frontend,
+                 orDash(e.backend, "<NOSRV>"), orDash(e.server, "<NOSRV>"), e.TR, e.Tw, e.Tc, e.Tr, e.Ta, e.status,
+                 e.bytesRead, e.termination, e.retries);
+  if (e.badRequest) {
+    out.append("\"<BADREQ>\"");
+    return;
+  }
+  // The request line is printed as received; control characters cannot reach here (the
+  // parser rejects them) but quotes are escaped so the field stays one token.
+  out.push_back('"');
+  for (char c : e.method) out.push_back(c);
+  out.push_back(' ');
+  for (char c : e.target) {
+    if (c == '"') out.append("%22");
+    else out.push_back(c);
+  }
+  fmt::format_to(it, " HTTP/1.{}\"", e.versionMinor);
+}
+
+void formatJson(const AccessLogEntry& e, std::string& out) {
+  auto it = std::back_inserter(out);
+  out.append("{\"client\":");
+  appendJsonString(e.client, out);
+  out.append(",\"accept_date\":\"");
+  appendAcceptDate(e, out);
+  out.append("\",\"frontend\":");
+  appendJsonString(e.frontend, out);
+  out.append(",\"backend\":");
+  appendJsonString(e.backend, out);
+  out.append(",\"server\":");
+  appendJsonString(e.server, out);
+  fmt::format_to(it, ",\"TR\":{},\"Tw\":{},\"Tc\":{},\"Tr\":{},\"Ta\":{},\"status\":{},\"bytes_read\":{}", e.TR, e.Tw,
+                 e.Tc, e.Tr, e.Ta, e.status, e.bytesRead);
+  out.append(",\"termination_state\":");
+  appendJsonString(e.termination, out);
+  fmt::format_to(it, ",\"retries\":{},\"method\":", e.retries);
+  appendJsonString(e.badRequest ? "<BADREQ>" : e.method, out);
+  out.append(",\"uri\":");
+  appendJsonString(e.target, out);
+  fmt::format_to(it, ",\"version\":\"HTTP/1.{}\"}}", e.versionMinor);
+}
+
+}  // namespace weir::log

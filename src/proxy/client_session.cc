@@ -1,0 +1,365 @@
+// ClientSession, client side: reading requests, local replies, the end of each exchange.
+#include "weir/proxy/client_session.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <fmt/format.h>
+
+#include "weir/base/time_util.h"
+#include "weir/log/access_log.h"
+#include "weir/proxy/worker_context.h"
+
+namespace weir::proxy {
+
+namespace {
+constexpr size_t kReadHighWater = 64 * 1024;   // bytes read ahead from a socket
+constexpr size_t kOutputHighWater = 128 * 1024;  // stop reading the other side above this
+constexpr size_t kOutputLowWater = 32 * 1024;    // resume below this
+char kNoBytes[1];
+}  // namespace
+
+ClientSession::ClientSession(WorkerContext& ctx, const FrontendRuntime& fe, evutil_socket_t fd, const net::Address& peer)
+    : ctx_(ctx),
+      fe_(fe),
+      feOptions_(fe.options),
+      peer_(peer),
+      peerText_(peer.toString()),
+      peerIp_(peer.hostString()),
+      requestBody_{},
+      responseBody_{},
+      requestParser_(http::HttpParser::Kind::kRequest, ctx.runtime().requestLimits, &requestBody_),
+      responseParser_(http::HttpParser::Kind::kResponse, ctx.runtime().responseLimits, &responseBody_),
+      acceptDate_(std::chrono::system_clock::now()) {
+  requestBody_.session = this;
+  responseBody_.session = this;
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  client_.reset(bufferevent_socket_new(ctx.base(), fd, BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS));
+  timer_.reset(evtimer_new(ctx.base(), &ClientSession::onTimer, this));
+  pending_.reset(evbuffer_new());
+}
+
+ClientSession::~ClientSession() { releaseServer(); }
+
+void ClientSession::start() {
+  if (!client_) {
+    destroy();
+    return;
+  }
+  bufferevent_setcb(client_.get(), &onClientRead, &onClientWrite, &onClientEvent, this);
+  bufferevent_setwatermark(client_.get(), EV_READ, 0, kReadHighWater);
+  bufferevent_setwatermark(client_.get(), EV_WRITE, kOutputLowWater, 0);
+  bufferevent_enable(client_.get(), EV_READ | EV_WRITE);
+  armTimer(TimerRole::kHttpRequest, feOptions_.timeout.http_request);
+}
+
+void ClientSession::onClientRead(bufferevent*, void* self) { static_cast<ClientSession*>(self)->handleClientRead(); }
+void ClientSession::onClientWrite(bufferevent*, void* self) { static_cast<ClientSession*>(self)->handleClientWrite(); }
+void ClientSession::onClientEvent(bufferevent*, short what, void* self) {
+  static_cast<ClientSession*>(self)->handleClientEvent(what);
+}
+void ClientSession::onTimer(evutil_socket_t, short, void* self) { static_cast<ClientSession*>(self)->handleTimer(); }
+
+void ClientSession::transitionTo(State next) { state_ = next; }
+
+void ClientSession::handleClientRead() {
+  lastActivity_ = Clock::now();
+  switch (state_) {
+    case State::kTunnel:
+      pumpTunnel(client_.get(), upstream_->bev());
+      return;
+    case State::kClosing:
+      evbuffer_drain(bufferevent_get_input(client_.get()), evbuffer_get_length(bufferevent_get_input(client_.get())));
+      return;
+    default:
+      parseRequest();
+  }
+}
+
+void ClientSession::handleClientWrite() {
+  evbuffer* out = bufferevent_get_output(client_.get());
+  if (state_ == State::kClosing) {
+    if (evbuffer_get_length(out) == 0) destroy();
+    return;
+  }
+  if (state_ == State::kTunnel) {
+    bufferevent_enable(upstream_->bev(), EV_READ);
+    return;
+  }
+  if (upstreamReadPaused_ && upstream_) {
+    upstreamReadPaused_ = false;
+    bufferevent_enable(upstream_->bev(), EV_READ);
+    parseResponse();
+  }
+}
+
+void ClientSession::handleClientEvent(short what) {
+  if (state_ == State::kClosing) {
+    destroy();
+    return;
+  }
+  if (state_ == State::kTunnel) {
+    closeAfterFlush();
+    return;
+  }
+  const bool eof = (what & BEV_EVENT_EOF) != 0;
+  const bool timedOut = (what & BEV_EVENT_TIMEOUT) != 0;
+  // A client that half-closes after a complete request still gets its response(s).
+  if (eof && (requestDone_ || state_ == State::kReadingHead)) {
+    clientEof_ = true;
+    bufferevent_disable(client_.get(), EV_READ);
+    if (state_ == State::kReadingHead) parseRequest();
+    return;
+  }
+  if (state_ == State::kReadingHead && !requestParser_.messageStarted()) {
+    destroy();
+    return;
+  }
+  abort(timedOut ? (responseHeadSent_ ? "cD" : "cR") : (responseHeadSent_ ? "CD" : "CR"));
+}
+
+evbuffer* ClientSession::requestSink() const {
+  return state_ == State::kExchanging ? bufferevent_get_output(upstream_->bev()) : pending_.get();
+}
+
+bool ClientSession::requestSinkFull() const {
+  return state_ != State::kReadingHead && evbuffer_get_length(requestSink()) > kOutputHighWater;
+}
+
+void ClientSession::parseRequest() {
+  evbuffer* in = bufferevent_get_input(client_.get());
+  while (!requestDone_ && (state_ == State::kReadingHead || state_ == State::kConnecting || state_ == State::kExchanging)) {
+    if (requestSinkFull()) return;  // resumed by the server side's write callback
+    evbuffer_iovec vec{};
+    const int chains = evbuffer_peek(in, -1, nullptr, &vec, 1);
+    const size_t avail = chains > 0 ? vec.iov_len : 0;
+    if (state_ == State::kReadingHead && avail > 0 && timerRole_ == TimerRole::kKeepAlive) {
+      armTimer(TimerRole::kHttpRequest, feOptions_.timeout.http_request);  // the next request has begun
+    }
+    if (avail > 0 && !requestParser_.messageStarted()) requestStart_ = Clock::now();
+    if (avail == 0 && !requestParser_.headComplete()) {
+      if (clientEof_) requestParser_.messageStarted() ? abort("CR") : closeAfterFlush();
+      return;
+    }
+    const char* data = avail > 0 ? static_cast<const char*>(vec.iov_base) : kNoBytes;
+    auto r = requestParser_.feed(data, avail);
+    evbuffer_drain(in, r.consumed);
+    switch (r.status) {
+      case http::HttpParser::Status::kNeedMore:
+        if (avail == 0) return;
+        break;
+      case http::HttpParser::Status::kHead:
+        onRequestHead();
+        break;
+      case http::HttpParser::Status::kComplete:
+        onRequestComplete();
+        return;
+      case http::HttpParser::Status::kError:
+        failExchange(requestParseFailure(requestParser_.error().status));
+        return;
+    }
+  }
+}
+
+void ClientSession::onRequestHead() {
+  headDone_ = Clock::now();
+  if (requestStart_ == Clock::time_point{}) requestStart_ = headDone_;
+  armTimer(TimerRole::kNone, {});
+  http::RequestHead& req = requestParser_.request();
+  closeAfterResponse_ = !req.keepAlive;
+  backend_ = fe_.defaultBackend;
+  if (backend_ == nullptr) {
+    failExchange(Failure::kNoBackend);
+    return;
+  }
+  outHead_.clear();
+  writeRequestHead(req, ForwardingInfo{feOptions_.forwardfor, peerIp_, "http"}, outHead_);
+  timeval clientTimeout = toTimeval(feOptions_.timeout.client);
+  bufferevent_set_timeouts(client_.get(), &clientTimeout, &clientTimeout);
+  transitionTo(State::kConnecting);
+  connectUpstream();
+}
+
+void ClientSession::forwardRequestBody(const char* data, size_t len) {
+  evbuffer* sink = requestSink();
+  if (requestParser_.request().framing == http::BodyFraming::kChunked) {
+    evbuffer_add_printf(sink, "%zx\r\n", len);
+    evbuffer_add(sink, data, len);
+    evbuffer_add(sink, "\r\n", 2);
+  } else {
+    evbuffer_add(sink, data, len);
+  }
+}
+
+void ClientSession::onRequestComplete() {
+  requestDone_ = true;
+  if (requestParser_.request().framing == http::BodyFraming::kChunked) evbuffer_add(requestSink(), "0\r\n\r\n", 5);
+  // While waiting for the response only the write side of the client is timed.
+  timeval clientTimeout = toTimeval(feOptions_.timeout.client);
+  bufferevent_set_timeouts(client_.get(), nullptr, &clientTimeout);
+}
+
+void ClientSession::failExchange(Failure f) {
+  const FailureReply& reply = failureReply(f);
+  status_ = reply.status;
+  termination_ = reply.termination;
+  releaseServer();
+  dropUpstream();
+  // After a framing error, or with part of a request body unread, the connection cannot go on.
+  const bool parseError = f == Failure::kBadRequest || f == Failure::kUriTooLong || f == Failure::kHeadTooLarge ||
+                          f == Failure::kRequestTimeout;
+  const bool close = parseError || !requestDone_ || closeAfterResponse_ || clientEof_;
+  std::string reply_text = renderLocalReply(reply.status, reply.reason, reply.body, close);
+  bytesOut_ += reply_text.size();
+  evbuffer_add(bufferevent_get_output(client_.get()), reply_text.data(), reply_text.size());
+  writeAccessLog();
+  if (close) {
+    closeAfterFlush();
+  } else {
+    startNextRequest();
+  }
+}
+
+void ClientSession::finishExchange() {
+  writeAccessLog();
+  releaseServer();
+  if (upstream_) {
+    const bool reusable = responseParser_.response().keepAlive && requestDone_ && !responseParser_.upgraded() &&
+                          evbuffer_get_length(bufferevent_get_input(upstream_->bev())) == 0 &&
+                          evbuffer_get_length(bufferevent_get_output(upstream_->bev())) == 0;
+    if (reusable) {
+      ctx_.pool().put(std::move(upstream_), backend_->keepalive(), backend_->options().timeout.server);
+    } else {
+      dropUpstream();
+    }
+  }
+  if (!requestDone_ || closeAfterResponse_ || clientFraming_ == ClientFraming::kUntilClose) {
+    closeAfterFlush();
+    return;
+  }
+  startNextRequest();
+}
+
+void ClientSession::startNextRequest() {
+  ++requestsServed_;
+  requestParser_.startNext();
+  backend_ = nullptr;
+  server_ = nullptr;
+  tried_.clear();
+  retries_ = 0;
+  requestDone_ = responseHeadSent_ = responseStarted_ = bodyForwarded_ = closeAfterResponse_ = false;
+  upstreamReadPaused_ = sent100_ = logged_ = false;
+  clientFraming_ = ClientFraming::kNone;
+  status_ = -1;
+  bytesOut_ = 0;
+  termination_ = "--";
+  requestStart_ = headDone_ = connectStart_ = connected_ = responseHeadAt_ = Clock::time_point{};
+  evbuffer_drain(pending_.get(), evbuffer_get_length(pending_.get()));
+  transitionTo(State::kReadingHead);
+  timeval clientTimeout = toTimeval(feOptions_.timeout.client);
+  bufferevent_set_timeouts(client_.get(), nullptr, &clientTimeout);
+  bufferevent_enable(client_.get(), clientEof_ ? EV_WRITE : EV_READ | EV_WRITE);
+  armTimer(TimerRole::kKeepAlive, feOptions_.timeout.http_keep_alive);
+  parseRequest();
+}
+
+void ClientSession::closeAfterFlush() {
+  releaseServer();
+  dropUpstream();
+  transitionTo(State::kClosing);
+  armTimer(TimerRole::kNone, {});
+  bufferevent_disable(client_.get(), EV_READ);
+  if (evbuffer_get_length(bufferevent_get_output(client_.get())) == 0) {
+    destroy();
+    return;
+  }
+  // A client that will not read its last reply is not waited for beyond timeout.client.
+  timeval clientTimeout = toTimeval(feOptions_.timeout.client);
+  bufferevent_set_timeouts(client_.get(), nullptr, &clientTimeout);
+  bufferevent_enable(client_.get(), EV_WRITE);
+}
+
+void ClientSession::abort(std::string_view termination) {
+  termination_ = termination;
+  writeAccessLog();
+  releaseServer();
+  dropUpstream();
+  destroy();
+}
+
+void ClientSession::destroy() {
+  if (requestParser_.headComplete()) writeAccessLog();  // a tunnel's exchange ends here
+  if (state_ != State::kClosing) transitionTo(State::kClosing);
+  armTimer(TimerRole::kNone, {});
+  if (client_) bufferevent_disable(client_.get(), EV_READ | EV_WRITE);
+  ctx_.closeSession(this);
+}
+
+void ClientSession::armTimer(TimerRole role, std::chrono::milliseconds after) {
+  timerRole_ = role;
+  if (role == TimerRole::kNone) {
+    evtimer_del(timer_.get());
+    return;
+  }
+  timeval tv = toTimeval(after);
+  evtimer_add(timer_.get(), &tv);
+}
+
+void ClientSession::handleTimer() {
+  switch (timerRole_) {
+    case TimerRole::kKeepAlive:
+    case TimerRole::kHttpRequest:
+      // Nothing of a request yet: an idle keep-alive connection simply closes.
+      if (!requestParser_.messageStarted() && evbuffer_get_length(bufferevent_get_input(client_.get())) == 0) {
+        if (requestsServed_ == 0 && !feOptions_.dontlognull) failExchange(Failure::kRequestTimeout);
+        else destroy();
+        return;
+      }
+      failExchange(Failure::kRequestTimeout);
+      return;
+    case TimerRole::kTunnel: {
+      const auto idle = Clock::now() - lastActivity_;
+      if (idle >= feOptions_.timeout.tunnel) {
+        termination_ = "cD";
+        closeAfterFlush();
+      } else {
+        armTimer(TimerRole::kTunnel, std::chrono::duration_cast<std::chrono::milliseconds>(feOptions_.timeout.tunnel - idle));
+      }
+      return;
+    }
+    case TimerRole::kNone:
+      return;
+  }
+}
+
+void ClientSession::writeAccessLog() {
+  if (logged_ || !ctx_.accessLog().enabled()) return;
+  logged_ = true;
+  const auto now = Clock::now();
+  const http::RequestHead& req = requestParser_.request();
+  log::AccessLogEntry e;
+  e.client = peerText_;
+  e.acceptDate = acceptDate_;
+  e.frontend = fe_.name;
+  e.backend = backend_ != nullptr ? std::string_view(backend_->name()) : std::string_view(fe_.name);
+  e.server = server_ != nullptr ? std::string_view(server_->name()) : std::string_view();
+  const bool haveRequest = requestParser_.headComplete();
+  if (requestStart_ == Clock::time_point{}) requestStart_ = now;
+  e.TR = haveRequest ? millisBetween(requestStart_, headDone_) : -1;
+  e.Tw = haveRequest ? 0 : -1;
+  e.Tc = connected_ != Clock::time_point{} ? millisBetween(connectStart_, connected_) : -1;
+  e.Tr = responseHeadAt_ != Clock::time_point{} ? millisBetween(connected_, responseHeadAt_) : -1;
+  e.Ta = millisBetween(requestStart_, now);
+  e.status = status_;
+  e.bytesRead = bytesOut_;
+  e.termination = termination_;
+  e.retries = retries_;
+  e.badRequest = !haveRequest;
+  e.method = req.method;
+  e.target = req.target;
+  e.versionMinor = req.versionMinor;
+  ctx_.accessLog().write(e);
+}
+
+}  // namespace weir::proxy

@@ -1,0 +1,274 @@
+// ClientSession, server side: choosing and connecting to a server, retries, the response.
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include "weir/base/time_util.h"
+#include "weir/proxy/client_session.h"
+#include "weir/proxy/worker_context.h"
+
+namespace weir::proxy {
+
+namespace {
+constexpr size_t kReadHighWater = 64 * 1024;
+constexpr size_t kOutputHighWater = 128 * 1024;
+constexpr size_t kOutputLowWater = 32 * 1024;
+char kNoBytes[1];
+}  // namespace
+
+void ClientSession::onUpstreamRead(bufferevent*, void* self) { static_cast<ClientSession*>(self)->handleUpstreamRead(); }
+void ClientSession::onUpstreamWrite(bufferevent*, void* self) { static_cast<ClientSession*>(self)->handleUpstreamWrite(); }
+void ClientSession::onUpstreamEvent(bufferevent*, short what, void* self) {
+  static_cast<ClientSession*>(self)->handleUpstreamEvent(what);
+}
+
+void ClientSession::releaseServer() {
+  if (holdsServerSlot_ && server_ != nullptr) server_->shared().active.fetch_sub(1, std::memory_order_relaxed);
+  holdsServerSlot_ = false;
+}
+
+void ClientSession::dropUpstream() {
+  upstream_.reset();
+  connecting_ = false;
+  upstreamReadPaused_ = false;
+}
+
+void ClientSession::connectUpstream() {
+  upstream::Server* server = upstream::chooseServer(*backend_, ctx_.policy(*backend_), tried_, steadyNowMs());
+  if (server == nullptr) {
+    failExchange(tried_.empty() ? Failure::kNoServer : lastConnectFailure_);
+    return;
+  }
+  connectTo(*server);
+}
+
+void ClientSession::connectTo(upstream::Server& server) {
+  server_ = &server;
+  server.shared().active.fetch_add(1, std::memory_order_relaxed);
+  holdsServerSlot_ = true;
+  connectStart_ = Clock::now();
+  if (auto idle = ctx_.pool().take(server)) {
+    upstream_ = std::move(idle);
+    onUpstreamConnected();
+    return;
+  }
+  BufferEventPtr bev(bufferevent_socket_new(ctx_.base(), -1, BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS));
+  if (!bev) {
+    onConnectFailed(Failure::kConnectFailed);
+    return;
+  }
+  bufferevent_setcb(bev.get(), &onUpstreamRead, &onUpstreamWrite, &onUpstreamEvent, this);
+  timeval connectTimeout = toTimeval(backend_->options().timeout.connect);
+  bufferevent_set_timeouts(bev.get(), nullptr, &connectTimeout);
+  upstream_ = std::make_unique<upstream::UpstreamConnection>(std::move(bev), server);
+  connecting_ = true;
+  const net::Address& addr = server.address();
+  if (bufferevent_socket_connect(upstream_->bev(), const_cast<sockaddr*>(addr.sockaddrPtr()), static_cast<int>(addr.length())) < 0) {
+    onConnectFailed(Failure::kConnectFailed);
+  }
+}
+
+void ClientSession::onConnectFailed(Failure f) {
+  releaseServer();
+  dropUpstream();
+  server_->recordFailure(steadyNowMs(), backend_->maxFails(), backend_->failTimeoutMs());
+  lastConnectFailure_ = f;
+  if (retries_ >= backend_->options().retries) {
+    failExchange(f);
+    return;
+  }
+  ++retries_;
+  if (backend_->options().redispatch) {
+    tried_.push_back(server_->index());
+    connectUpstream();
+  } else {
+    connectTo(*server_);
+  }
+}
+
+void ClientSession::onUpstreamConnected() {
+  connecting_ = false;
+  connected_ = Clock::now();
+  bufferevent* bev = upstream_->bev();
+  int one = 1;
+  setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  bufferevent_setcb(bev, &onUpstreamRead, &onUpstreamWrite, &onUpstreamEvent, this);
+  bufferevent_setwatermark(bev, EV_READ, 0, kReadHighWater);
+  bufferevent_setwatermark(bev, EV_WRITE, kOutputLowWater, 0);
+  timeval serverTimeout = toTimeval(backend_->options().timeout.server);
+  bufferevent_set_timeouts(bev, &serverTimeout, &serverTimeout);
+  bufferevent_enable(bev, EV_READ | EV_WRITE);
+  responseParser_.reset();
+  responseParser_.setExpectNoBody(requestParser_.request().isHead());
+  responseStarted_ = false;
+  transitionTo(State::kExchanging);
+  evbuffer* out = bufferevent_get_output(bev);
+  evbuffer_add(out, outHead_.data(), outHead_.size());
+  if (evbuffer_get_length(pending_.get()) > 0) bodyForwarded_ = true;
+  evbuffer_add_buffer(out, pending_.get());
+  const http::RequestHead& req = requestParser_.request();
+  if (req.expectContinue && !requestDone_ && req.versionMinor == 1 && !sent100_) {
+    sent100_ = true;  // the client may send its body now: a server is there to take it
+    static constexpr char k100[] = "HTTP/1.1 100 Continue\r\n\r\n";
+    evbuffer_add(bufferevent_get_output(client_.get()), k100, sizeof(k100) - 1);
+  }
+  parseRequest();
+}
+
+void ClientSession::handleUpstreamRead() {
+  lastActivity_ = Clock::now();
+  if (state_ == State::kTunnel) {
+    pumpTunnel(upstream_->bev(), client_.get());
+    return;
+  }
+  parseResponse();
+}
+
+void ClientSession::handleUpstreamWrite() {
+  if (state_ == State::kTunnel) {
+    bufferevent_enable(client_.get(), EV_READ);
+    return;
+  }
+  if (!requestDone_) {
+    if (evbuffer_get_length(requestSink()) > 0) bodyForwarded_ = true;
+    parseRequest();
+  }
+}
+
+void ClientSession::handleUpstreamEvent(short what) {
+  if (connecting_) {
+    if (what & BEV_EVENT_CONNECTED) {
+      onUpstreamConnected();
+    } else {
+      onConnectFailed((what & BEV_EVENT_TIMEOUT) ? Failure::kConnectTimeout : Failure::kConnectFailed);
+    }
+    return;
+  }
+  if (state_ == State::kTunnel) {
+    // Flush what the server sent last, then close the client too.
+    pumpTunnel(upstream_->bev(), client_.get());
+    closeAfterFlush();
+    return;
+  }
+  onUpstreamClosed((what & BEV_EVENT_TIMEOUT) != 0);
+}
+
+void ClientSession::parseResponse() {
+  if (!upstream_) return;
+  evbuffer* in = bufferevent_get_input(upstream_->bev());
+  evbuffer* clientOut = bufferevent_get_output(client_.get());
+  while (state_ == State::kExchanging && upstream_) {
+    if (evbuffer_get_length(clientOut) > kOutputHighWater) {
+      upstreamReadPaused_ = true;  // resumed by the client's write callback
+      bufferevent_disable(upstream_->bev(), EV_READ);
+      return;
+    }
+    evbuffer_iovec vec{};
+    const int chains = evbuffer_peek(in, -1, nullptr, &vec, 1);
+    const size_t avail = chains > 0 ? vec.iov_len : 0;
+    if (avail == 0 && !responseParser_.headComplete()) return;
+    if (avail > 0) responseStarted_ = true;
+    auto r = responseParser_.feed(avail > 0 ? static_cast<const char*>(vec.iov_base) : kNoBytes, avail);
+    evbuffer_drain(in, r.consumed);
+    switch (r.status) {
+      case http::HttpParser::Status::kNeedMore:
+        if (avail == 0) return;
+        break;
+      case http::HttpParser::Status::kHead:
+        onResponseHead();
+        break;
+      case http::HttpParser::Status::kComplete:
+        if (responseParser_.response().isInterim() && responseParser_.response().status != 101) {
+          responseParser_.startNext();
+          responseParser_.setExpectNoBody(requestParser_.request().isHead());
+          break;
+        }
+        onResponseComplete();
+        return;
+      case http::HttpParser::Status::kError:
+        if (responseHeadSent_) {
+          abort("SD");
+        } else {
+          server_->recordFailure(steadyNowMs(), backend_->maxFails(), backend_->failTimeoutMs());
+          failExchange(Failure::kBadResponse);
+        }
+        return;
+    }
+  }
+}
+
+void ClientSession::onResponseHead() {
+  http::ResponseHead& resp = responseParser_.response();
+  const http::RequestHead& req = requestParser_.request();
+  if (resp.status == 101) {
+    if (!req.upgrade) {
+      failExchange(Failure::kBadResponse);
+      return;
+    }
+    startTunnel();
+    return;
+  }
+  if (resp.isInterim()) {
+    // 100 is ours to send (Expect was answered locally); other 1xx go to HTTP/1.1 clients.
+    if (resp.status != 100 && req.versionMinor == 1) {
+      scratch_.clear();
+      writeResponseHead(resp, ClientFraming::kNone, ClientConnection::kKeepAlive, 1, scratch_);
+      evbuffer_add(bufferevent_get_output(client_.get()), scratch_.data(), scratch_.size());
+    }
+    return;
+  }
+  responseHeadAt_ = Clock::now();
+  status_ = resp.status;
+  clientFraming_ = chooseClientFraming(resp, req.versionMinor);
+  // An upgrade the server declined leaves the client expecting either protocol: close after.
+  if (req.upgrade || clientFraming_ == ClientFraming::kUntilClose || clientEof_) closeAfterResponse_ = true;
+  if (req.versionMinor == 0 && clientFraming_ == ClientFraming::kChunked) closeAfterResponse_ = true;
+  scratch_.clear();
+  writeResponseHead(resp, clientFraming_, closeAfterResponse_ ? ClientConnection::kClose : ClientConnection::kKeepAlive,
+                    req.versionMinor, scratch_);
+  bytesOut_ += scratch_.size();
+  evbuffer_add(bufferevent_get_output(client_.get()), scratch_.data(), scratch_.size());
+  responseHeadSent_ = true;
+}
+
+void ClientSession::forwardResponseBody(const char* data, size_t len) {
+  evbuffer* out = bufferevent_get_output(client_.get());
+  bytesOut_ += len;
+  if (clientFraming_ == ClientFraming::kChunked) {
+    evbuffer_add_printf(out, "%zx\r\n", len);
+    evbuffer_add(out, data, len);
+    evbuffer_add(out, "\r\n", 2);
+  } else {
+    evbuffer_add(out, data, len);
+  }
+}
+
+void ClientSession::onResponseComplete() {
+  if (clientFraming_ == ClientFraming::kChunked) evbuffer_add(bufferevent_get_output(client_.get()), "0\r\n\r\n", 5);
+  server_->recordSuccess();
+  finishExchange();
+}
+
+void ClientSession::onUpstreamClosed(bool timedOut) {
+  if (!responseHeadSent_) {
+    // A reused keep-alive connection that dies before answering raced with the server's own
+    // idle close: the request never reached it, so sending it again is safe if nothing of a
+    // body is lost.
+    if (!timedOut && upstream_ && upstream_->reused() && !responseStarted_ && !bodyForwarded_) {
+      upstream::Server& server = *server_;
+      releaseServer();
+      dropUpstream();
+      connectTo(server);
+      return;
+    }
+    server_->recordFailure(steadyNowMs(), backend_->maxFails(), backend_->failTimeoutMs());
+    failExchange(timedOut ? Failure::kServerTimeout : Failure::kServerClosed);
+    return;
+  }
+  if (!timedOut && responseParser_.finishAtEof() == http::HttpParser::Status::kComplete) {
+    onResponseComplete();
+    return;
+  }
+  abort(timedOut ? "sD" : "SD");
+}
+
+}  // namespace weir::proxy

@@ -1,0 +1,30 @@
+#include "weir/proxy/runtime.h"
+
+namespace weir::proxy {
+
+std::unique_ptr<Runtime> buildRuntime(std::shared_ptr<const config::Config> config) {
+  auto rt = std::make_unique<Runtime>();
+  rt->config = config;
+  int nextId = 0;
+  for (size_t i = 0; i < config->backends.size(); ++i)
+    rt->backends.push_back(std::make_unique<upstream::Backend>(config->backends[i], static_cast<int>(i), nextId));
+  rt->serverCount = nextId;
+  for (const auto& fe : config->frontends) {
+    FrontendRuntime f;
+    f.name = fe.name;
+    f.options = fe.options;
+    int b = config->findBackend(fe.default_backend);
+    if (b >= 0) f.defaultBackend = rt->backends[static_cast<size_t>(b)].get();
+    for (const auto& bind : fe.binds)
+      if (!bind.ssl) f.binds.push_back(bind.address);
+    rt->frontends.push_back(std::move(f));
+  }
+  const auto& lim = config->global.limits;
+  rt->requestLimits = {lim.max_head_bytes, lim.max_headers, lim.max_uri_bytes};
+  // Servers are trusted more than clients but not unboundedly.
+  rt->responseLimits = {64 * 1024, 256, 64 * 1024};
+  rt->maxconn = config->global.maxconn;
+  return rt;
+}
+
+}  // namespace weir::proxy

@@ -1,0 +1,101 @@
+#include "weir/proxy/worker_context.h"
+
+#include <unistd.h>
+
+#include "weir/base/log.h"
+#include "weir/proxy/client_session.h"
+
+namespace weir::proxy {
+
+WorkerContext::WorkerContext(event::Worker& worker, Runtime& runtime)
+    : worker_(worker),
+      runtime_(runtime),
+      pool_(static_cast<size_t>(runtime.serverCount)),
+      accessLog_(worker.base(), runtime.logFd, runtime.config->global.log_format) {
+  for (const auto& b : runtime.backends) policies_.push_back(b->makePolicy(worker.index()));
+  reaper_.reset(event_new(worker.base(), -1, 0, &WorkerContext::onReap, this));
+}
+
+WorkerContext::~WorkerContext() {
+  listeners_.clear();
+  sessions_.clear();
+  graveyard_.clear();
+  accessLog_.flush();
+}
+
+bool WorkerContext::listen(const FrontendRuntime& fe, net::Address& addr, std::string* error) {
+  auto l = std::make_unique<Listener>();
+  l->frontend = &fe;
+  l->context = this;
+  const unsigned flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_REUSEABLE_PORT | LEV_OPT_CLOSE_ON_EXEC;
+  l->handle.reset(evconnlistener_new_bind(base(), &WorkerContext::onAccept, l.get(), flags, 1024, addr.sockaddrPtr(),
+                                          static_cast<int>(addr.length())));
+  if (!l->handle) {
+    *error = fmt::format("cannot listen on {}: {}", addr.toString(), evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+    return false;
+  }
+  if (addr.port() == 0) {
+    sockaddr_storage ss{};
+    socklen_t len = sizeof(ss);
+    getsockname(evconnlistener_get_fd(l->handle.get()), reinterpret_cast<sockaddr*>(&ss), &len);
+    addr = net::Address(reinterpret_cast<sockaddr*>(&ss), len);
+  }
+  listeners_.push_back(std::move(l));
+  return true;
+}
+
+void WorkerContext::onAccept(evconnlistener*, evutil_socket_t fd, sockaddr* sa, int len, void* listener) {
+  auto* l = static_cast<Listener*>(listener);
+  l->context->accept(*l->frontend, fd, sa, len);
+}
+
+void WorkerContext::accept(const FrontendRuntime& fe, evutil_socket_t fd, sockaddr* sa, int len) {
+  const int open = runtime_.connections.fetch_add(1, std::memory_order_relaxed) + 1;
+  if (open > runtime_.maxconn) {  // another worker took the last slot first
+    runtime_.connections.fetch_sub(1, std::memory_order_relaxed);
+    ::close(fd);
+    broadcastAccepting(false);
+    return;
+  }
+  if (open == runtime_.maxconn) broadcastAccepting(false);
+  auto session = std::make_unique<ClientSession>(*this, fe, fd, net::Address(sa, static_cast<socklen_t>(len)));
+  ClientSession* raw = session.get();
+  sessions_.emplace(raw, std::move(session));
+  raw->start();
+}
+
+void WorkerContext::closeSession(ClientSession* session) {
+  auto it = sessions_.find(session);
+  if (it == sessions_.end()) return;
+  graveyard_.push_back(std::move(it->second));
+  sessions_.erase(it);
+  event_active(reaper_.get(), EV_TIMEOUT, 0);
+  const int open = runtime_.connections.fetch_sub(1, std::memory_order_relaxed) - 1;
+  if (open == runtime_.maxconn - 1) broadcastAccepting(true);
+}
+
+void WorkerContext::onReap(evutil_socket_t, short, void* self) { static_cast<WorkerContext*>(self)->graveyard_.clear(); }
+
+void WorkerContext::broadcastAccepting(bool on) {
+  for (WorkerContext* w : runtime_.workers) {
+    if (w == this) {
+      setAccepting(on);
+    } else {
+      w->worker_.post([w, on] { w->setAccepting(on); });
+    }
+  }
+}
+
+void WorkerContext::setAccepting(bool on) {
+  // A resume may arrive after the count went back up: re-check against the limit here.
+  if (on && runtime_.connections.load(std::memory_order_relaxed) >= runtime_.maxconn) return;
+  if (on == accepting_) return;
+  accepting_ = on;
+  for (auto& l : listeners_) {
+    if (on) evconnlistener_enable(l->handle.get());
+    else evconnlistener_disable(l->handle.get());
+  }
+  if (!on) log::warning("worker={} maxconn={} reached, accepting paused", index(), runtime_.maxconn);
+}
+
+}  // namespace weir::proxy

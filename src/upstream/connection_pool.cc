@@ -1,0 +1,54 @@
+#include "weir/upstream/connection_pool.h"
+
+#include <algorithm>
+
+#include "weir/upstream/server.h"
+
+namespace weir::upstream {
+
+ConnectionPool::~ConnectionPool() = default;
+
+std::unique_ptr<UpstreamConnection> ConnectionPool::take(const Server& server) {
+  auto& list = idle_[static_cast<size_t>(server.globalId())];
+  if (list.empty()) return nullptr;
+  std::unique_ptr<UpstreamConnection> conn = std::move(list.back());
+  list.pop_back();
+  conn->pool_ = nullptr;
+  bufferevent_setcb(conn->bev(), nullptr, nullptr, nullptr, nullptr);
+  return conn;
+}
+
+void ConnectionPool::put(std::unique_ptr<UpstreamConnection> conn, int maxIdle, std::chrono::milliseconds idleTimeout) {
+  auto& list = idle_[static_cast<size_t>(conn->server().globalId())];
+  if (static_cast<int>(list.size()) >= maxIdle) return;  // conn freed here
+  conn->pool_ = this;
+  conn->markReused();
+  timeval tv{static_cast<time_t>(idleTimeout.count() / 1000), static_cast<suseconds_t>((idleTimeout.count() % 1000) * 1000)};
+  bufferevent_set_timeouts(conn->bev(), &tv, nullptr);
+  bufferevent_setcb(conn->bev(), &ConnectionPool::onIdleRead, nullptr, &ConnectionPool::onIdleEvent, conn.get());
+  bufferevent_enable(conn->bev(), EV_READ);
+  list.push_back(std::move(conn));
+}
+
+size_t ConnectionPool::idleCount(const Server& server) const {
+  return idle_[static_cast<size_t>(server.globalId())].size();
+}
+
+// Bytes from an idle server are never part of any exchange: the connection is unusable.
+void ConnectionPool::onIdleRead(bufferevent*, void* conn) {
+  auto* c = static_cast<UpstreamConnection*>(conn);
+  c->pool_->drop(c);
+}
+
+void ConnectionPool::onIdleEvent(bufferevent*, short, void* conn) {
+  auto* c = static_cast<UpstreamConnection*>(conn);
+  c->pool_->drop(c);
+}
+
+void ConnectionPool::drop(UpstreamConnection* conn) {
+  auto& list = idle_[static_cast<size_t>(conn->server().globalId())];
+  auto it = std::find_if(list.begin(), list.end(), [&](const auto& p) { return p.get() == conn; });
+  if (it != list.end()) list.erase(it);  // frees the bufferevent (libevent allows it in a callback)
+}
+
+}  // namespace weir::upstream

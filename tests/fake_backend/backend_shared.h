@@ -1,0 +1,26 @@
+#pragma once
+// What every worker of one fake backend shares.
+
+#include <memory>
+#include <string>
+
+#include "backend_stats.h"
+#include "body_pattern.h"
+#include "request_recorder.h"
+#include "response_script.h"
+
+namespace weir::fake {
+
+/// Built by main before the workers start and destroyed after they stopped.
+/// Immutable while they run, except `stats` (thread-safe: atomics only) and `recorder`
+/// (thread-safe: its own mutex).
+struct BackendShared {
+  std::string name;
+  std::string defaultBody;  // "NAME\n"
+  RouteTable routes;
+  BodyPattern pattern;
+  std::unique_ptr<RequestRecorder> recorder;  // null without --record
+  BackendStats stats;
+};
+
+}  // namespace weir::fake

@@ -1,0 +1,352 @@
+#include "connection.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "websocket_accept.h"
+#include "worker.h"
+
+namespace weir::fake {
+namespace {
+
+// How long a closing connection keeps reading (and discarding) after its FIN, so unread
+// pipelined input does not turn the close into an RST that destroys the last response.
+constexpr std::chrono::milliseconds kLingerTimeout{2000};
+constexpr std::string_view kControlPrefix = "/__fake/";
+constexpr std::string_view kStatsPath = "/__fake/stats";
+const ResponseScript kDefaultScript{};
+
+bool hasNoBody(int status) { return status < 200 || status == 204 || status == 304; }
+
+}  // namespace
+
+Connection::Connection(Worker& worker, BackendShared& shared)
+    : worker_(worker), shared_(shared), writer_(shared.name) {}
+
+bool Connection::start(event_base* base, evutil_socket_t fd) {
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);  // best effort: latency only
+  bev_.reset(bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE));
+  if (!bev_) {
+    evutil_closesocket(fd);
+    return false;
+  }
+  bufferevent_setcb(bev_.get(), onRead, onWrite, onEvent, this);
+  if (bufferevent_enable(bev_.get(), EV_READ | EV_WRITE) != 0) return false;
+  shared_.stats.connectionAccepted();
+  countedOpen_ = true;
+  return true;
+}
+
+void Connection::handleRead() {
+  switch (state_) {
+    case State::kReading:
+      parseInput();
+      break;
+    case State::kStalled:
+    case State::kLingering:
+      drainInput();
+      break;
+    case State::kTunnel:
+      pumpTunnel();
+      break;
+    case State::kDelaying:  // the next request waits in the input buffer
+    case State::kDraining:
+    case State::kClosed:
+      break;
+  }
+}
+
+void Connection::handleWrite() {
+  if (state_ == State::kDraining && evbuffer_get_length(output()) == 0) startLingering();
+}
+
+void Connection::handleEvent(short what) {
+  if ((what & BEV_EVENT_ERROR) != 0) {
+    close();
+  } else if ((what & BEV_EVENT_EOF) != 0) {
+    peerClosed_ = true;
+    handlePeerClosed();
+  }
+}
+
+void Connection::handlePeerClosed() {
+  switch (state_) {
+    case State::kReading:  // answer what is buffered, then close
+      parseInput();
+      break;
+    case State::kStalled:
+    case State::kLingering:
+      close();
+      break;
+    case State::kTunnel:
+      startDraining();
+      break;
+    case State::kDelaying:  // the delayed answer still goes out
+    case State::kDraining:
+    case State::kClosed:
+      break;
+  }
+}
+
+void Connection::handleTimer() {
+  if (state_ == State::kDelaying) {
+    answer();
+    if (state_ == State::kReading) parseInput();
+  } else if (state_ == State::kLingering) {
+    close();
+  }
+}
+
+// Feeds buffered input to the parser until a request needs an answer that is not immediate,
+// the connection closes, or the input runs out.
+void Connection::parseInput() {
+  evbuffer* in = input();
+  while (state_ == State::kReading) {
+    evbuffer_iovec chunk;
+    if (evbuffer_peek(in, -1, nullptr, &chunk, 1) < 1 || chunk.iov_len == 0) break;
+    RequestParser::Step step =
+        parser_.feed(static_cast<const char*>(chunk.iov_base), chunk.iov_len);
+    evbuffer_drain(in, step.consumed);
+    switch (step.event) {
+      case RequestParser::Event::kNeedMore:
+        break;
+      case RequestParser::Event::kHeadComplete:
+        handleHead();
+        break;
+      case RequestParser::Event::kMessageComplete:
+        handleMessage();
+        break;
+      case RequestParser::Event::kError:
+        handleMalformed();
+        return;
+    }
+  }
+  if (state_ == State::kReading && peerClosed_ && evbuffer_get_length(in) == 0) startDraining();
+}
+
+void Connection::handleHead() {
+  std::string_view target = parser_.target();
+  std::string_view path = targetPath(target);
+  controlRequest_ = path.starts_with(kControlPrefix);
+  if (!sawRequest_) {
+    sawRequest_ = true;
+    if (controlRequest_ && countedOpen_) {  // a stats query must not count itself
+      shared_.stats.connectionIsControl();
+      countedOpen_ = false;
+    }
+  }
+  if (controlRequest_) {
+    script_ = &kDefaultScript;
+    scriptError_.clear();
+  } else {
+    chooseScript(path, targetQuery(target));
+  }
+  tunnel_ = script_->upgrade && parser_.wantsWebSocket();
+  if (!tunnel_) parser_.ignoreUpgrade();
+  if (parser_.expectsContinue() && !parser_.isHttp10() && !script_->noResponse &&
+      !script_->reset && !writer_.writeContinue(output())) {
+    close();
+  }
+}
+
+void Connection::chooseScript(std::string_view path, std::string_view query) {
+  const ResponseScript* route = shared_.routes.find(path);
+  const ResponseScript& base = route != nullptr ? *route : kDefaultScript;
+  scriptError_.clear();
+  if (query.empty()) {
+    script_ = &base;
+    return;
+  }
+  queryScript_ = base;
+  scriptError_ = applyScriptParams(query, UnknownKeys::kIgnore, queryScript_);
+  script_ = &queryScript_;
+}
+
+void Connection::handleMessage() {
+  if (controlRequest_) {
+    answerControl();
+    return;
+  }
+  ++requests_;
+  shared_.stats.requestCompleted();
+  if (shared_.recorder) {
+    shared_.recorder->recordRequest(connectionId(), requests_, parser_.method(),
+                                    parser_.target(), parser_.head(), parser_.body());
+  }
+  if (!scriptError_.empty()) {
+    answerSimple(400, "text/plain", scriptError_ + "\n", parser_.keepAlive());
+  } else if (script_->reset) {
+    resetConnection();
+  } else if (script_->noResponse) {
+    transitionTo(State::kStalled);
+    drainInput();
+  } else if (script_->delayMs > 0) {
+    transitionTo(State::kDelaying);
+    if (!armTimer(std::chrono::milliseconds(script_->delayMs))) close();
+  } else {
+    answer();
+  }
+}
+
+void Connection::handleMalformed() {
+  std::string reason(parser_.errorReason());
+  if (shared_.recorder) shared_.recorder->recordMalformed(connectionId(), reason);
+  answerSimple(400, "text/plain", "malformed request: " + reason + "\n", false);
+}
+
+void Connection::answer() {
+  const ResponseScript& s = *script_;
+  if (tunnel_) {
+    startTunnel();
+    return;
+  }
+  if (s.bad) {
+    finishAnswer(writer_.writeMalformed(output()), false);
+    return;
+  }
+  bool keepAlive = parser_.keepAlive() && !s.close;
+  BodySource body = scriptBody();
+  bool noBody = hasNoBody(s.status);
+  ResponseHead head;
+  head.status = s.status;
+  head.contentType = noBody ? "" : "text/plain";
+  head.framing = noBody ? Framing::kNone : s.chunked ? Framing::kChunked : Framing::kContentLength;
+  head.contentLength = body.size();
+  head.connection = !keepAlive            ? ConnectionToken::kClose
+                    : parser_.isHttp10() ? ConnectionToken::kKeepAlive
+                                          : ConnectionToken::kNone;
+  head.extraHeaders = s.headers;
+  bool sendBody = !noBody && !parser_.isHeadMethod();
+  uint64_t sendBytes = sendBody ? body.size() : 0;
+  if (s.closeAfter) sendBytes = std::min(sendBytes, *s.closeAfter);
+  bool ok = writer_.writeHead(output(), head) &&
+            (!sendBody || writer_.writeBody(output(), body, sendBytes, s.chunked));
+  finishAnswer(ok, keepAlive && !s.closeAfter);
+}
+
+BodySource Connection::scriptBody() {
+  if (script_->echo) {
+    echoBody_.assign(parser_.head());
+    echoBody_.append(parser_.body());
+    return BodySource::ofBytes(echoBody_);
+  }
+  if (script_->size) return BodySource::ofPattern(shared_.pattern, *script_->size);
+  return BodySource::ofBytes(shared_.defaultBody);
+}
+
+void Connection::answerControl() {
+  bool keepAlive = parser_.keepAlive();
+  if (targetPath(parser_.target()) == kStatsPath) {
+    answerSimple(200, "application/json", shared_.stats.toJson(), keepAlive);
+  } else {
+    answerSimple(404, "text/plain", "unknown fake-backend endpoint\n", keepAlive);
+  }
+}
+
+void Connection::answerSimple(int status, std::string_view contentType, std::string_view body,
+                              bool keepOpen) {
+  ResponseHead head;
+  head.status = status;
+  head.contentType = contentType;
+  head.contentLength = body.size();
+  head.connection = !keepOpen            ? ConnectionToken::kClose
+                    : parser_.isHttp10() ? ConnectionToken::kKeepAlive
+                                         : ConnectionToken::kNone;
+  bool ok = writer_.writeHead(output(), head) &&
+            writer_.writeBody(output(), BodySource::ofBytes(body), body.size(), false);
+  finishAnswer(ok, keepOpen);
+}
+
+void Connection::finishAnswer(bool ok, bool keepOpen) {
+  if (!ok) {
+    close();
+  } else if (keepOpen) {
+    transitionTo(State::kReading);
+  } else {
+    startDraining();
+  }
+}
+
+void Connection::startTunnel() {
+  std::vector<ResponseHeader> headers = {{"Upgrade", "websocket"}};
+  if (!parser_.webSocketKey().empty()) {
+    headers.push_back({"Sec-WebSocket-Accept", webSocketAccept(parser_.webSocketKey())});
+  }
+  headers.insert(headers.end(), script_->headers.begin(), script_->headers.end());
+  ResponseHead head;
+  head.status = 101;
+  head.framing = Framing::kNone;
+  head.connection = ConnectionToken::kUpgrade;
+  head.extraHeaders = headers;
+  if (!writer_.writeHead(output(), head)) {
+    close();
+    return;
+  }
+  transitionTo(State::kTunnel);
+  pumpTunnel();  // bytes that arrived right behind the request
+}
+
+void Connection::pumpTunnel() {
+  if (evbuffer_add_buffer(output(), input()) != 0) {
+    close();
+  } else if (peerClosed_) {
+    startDraining();
+  }
+}
+
+void Connection::startDraining() {
+  transitionTo(State::kDraining);
+  bufferevent_disable(bev_.get(), EV_READ);
+  if (evbuffer_get_length(output()) == 0) startLingering();
+}
+
+void Connection::startLingering() {
+  transitionTo(State::kLingering);
+  if (peerClosed_) {
+    close();
+    return;
+  }
+  shutdown(bufferevent_getfd(bev_.get()), SHUT_WR);
+  drainInput();
+  if (bufferevent_enable(bev_.get(), EV_READ) != 0 || !armTimer(kLingerTimeout)) close();
+}
+
+void Connection::resetConnection() {
+  linger abort{.l_onoff = 1, .l_linger = 0};  // close() then sends RST
+  setsockopt(bufferevent_getfd(bev_.get()), SOL_SOCKET, SO_LINGER, &abort, sizeof abort);
+  close();
+}
+
+void Connection::close() {
+  if (state_ == State::kClosed) return;
+  transitionTo(State::kClosed);
+  timer_.reset();
+  bev_.reset();  // safe inside a bufferevent callback: libevent defers the free
+  if (countedOpen_) {
+    shared_.stats.connectionClosed();
+    countedOpen_ = false;
+  }
+  worker_.retire(this);
+}
+
+bool Connection::armTimer(std::chrono::milliseconds delay) {
+  if (!timer_) timer_.reset(evtimer_new(bufferevent_get_base(bev_.get()), onTimer, this));
+  if (!timer_) return false;
+  timeval tv{.tv_sec = static_cast<time_t>(delay.count() / 1000),
+             .tv_usec = static_cast<suseconds_t>(delay.count() % 1000 * 1000)};
+  return evtimer_add(timer_.get(), &tv) == 0;
+}
+
+void Connection::drainInput() { evbuffer_drain(input(), evbuffer_get_length(input())); }
+
+uint64_t Connection::connectionId() {
+  if (id_ == 0) id_ = shared_.stats.assignConnectionId();
+  return id_;
+}
+
+}  // namespace weir::fake
