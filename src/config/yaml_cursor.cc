@@ -1,5 +1,6 @@
 #include "yaml_cursor.h"
 
+#include <algorithm>
 #include <charconv>
 #include <map>
 
@@ -143,10 +144,9 @@ std::vector<YamlCursor> YamlCursor::items() const {
 KeySet YamlCursor::readKeys(std::span<const KeyRule> rules) const {
   KeySet seen;
   for (const YamlCursor& entry : entries()) {
-    const KeyRule* rule = nullptr;
-    for (const KeyRule& candidate : rules)
-      if (candidate.key == entry.key()) rule = &candidate;
-    if (rule == nullptr) {
+    const auto rule = std::find_if(rules.begin(), rules.end(),
+                                   [&](const KeyRule& r) { return r.key == entry.key(); });
+    if (rule == rules.end()) {
       reportUnknownKey(entry, rules);
       continue;
     }

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds (Release, and an ASan+UBSan build) and runs every test.
+# Ends with CTest's summary line. Usage: scripts/test.sh [--no-sanitize]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-deps.sh
+
+jobs=$(nproc)
+run_suite() {
+  local dir=$1; shift
+  cmake -S . -B "$dir" -G Ninja "$@" >/dev/null
+  ninja -C "$dir" -j "$jobs"
+  (cd "$dir" && ctest --output-on-failure -j "$jobs" --timeout 300)
+}
+
+if [ "${1:-}" != "--no-sanitize" ]; then
+  echo "== ASan+UBSan build: unit and integration tests"
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    run_suite build-sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWEIR_SANITIZE=ON
+fi
+echo "== Release build: unit and integration tests"
+run_suite build -DCMAKE_BUILD_TYPE=Release
