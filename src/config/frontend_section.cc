@@ -14,19 +14,20 @@ struct FrontendsContext {
   std::map<std::string, std::string> bound;  // resolved address -> key path of its first bind
 };
 
-void loadSsl(const YamlCursor& section, bool* ssl) {
+void loadSsl(const YamlCursor& section, BindConfig* bind) {
   if (!section.expect(NodeKind::kMapping)) return;
   const std::vector<KeyRule> rules{
       {"certs",
-       [](const YamlCursor& v) {
+       [bind](const YamlCursor& v) {
          if (!v.expect(NodeKind::kSequence)) return;
          const std::vector<YamlCursor> certs = v.items();
          if (certs.empty()) v.error("needs at least one certificate file");
-         for (const YamlCursor& cert : certs) cert.readString();
+         for (const YamlCursor& cert : certs)
+           if (auto path = cert.readString()) bind->certs.push_back(*path);
        }},
   };
   const KeySet seen = section.readKeys(rules);
-  if (section.require(seen, "certs")) *ssl = true;
+  if (section.require(seen, "certs")) bind->ssl = true;
 }
 
 void readBindAddress(const YamlCursor& value, FrontendsContext* ctx, BindConfig* bind) {
@@ -53,7 +54,7 @@ BindConfig loadBind(const YamlCursor& item, FrontendsContext* ctx) {
   }
   const std::vector<KeyRule> rules{
       {"address", [&](const YamlCursor& v) { readBindAddress(v, ctx, &bind); }},
-      {"ssl", [&](const YamlCursor& v) { loadSsl(v, &bind.ssl); }},
+      {"ssl", [&](const YamlCursor& v) { loadSsl(v, &bind); }},
   };
   const KeySet seen = item.readKeys(rules);
   item.require(seen, "address");

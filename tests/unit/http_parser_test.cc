@@ -7,7 +7,7 @@
 namespace weir::http {
 namespace {
 
-struct CollectingSink : BodySink {
+struct CollectingSink final : BodySink {
   std::string body;
   void onBodyData(const char* data, size_t len) override { body.append(data, len); }
 };

@@ -60,6 +60,7 @@ struct BindConfig {
   std::string text;  // as written, for messages
   net::Address address;
   bool ssl = false;  // TLS binds are accepted but not served until TLS lands
+  std::vector<std::string> certs;  // ssl.certs: PEM files (chain + key); several = SNI
   SourcePos pos;
 };
 
