@@ -192,6 +192,8 @@ bool HttpParser::validateRequestHead() {
   if (parser_.http_major != 1 || parser_.http_minor > 1) return fail(kBadRequest, "unsupported HTTP version"), false;
   if (parser_.method == HTTP_CONNECT) return fail(kBadRequest, "CONNECT is not supported"), false;
   if (!checkTransferEncoding(r.headers)) return fail(kBadRequest, "unsupported Transfer-Encoding"), false;
+  // RFC 9112 6.1: Transfer-Encoding in an HTTP/1.0 message means the framing is not to be trusted.
+  if (r.versionMinor == 0 && r.headers.has("transfer-encoding")) return fail(kBadRequest, "Transfer-Encoding in HTTP/1.0"), false;
   if (r.headers.count("content-length") > 1) return fail(kBadRequest, "duplicate Content-Length"), false;
   size_t hosts = r.headers.count("host");
   if (hosts > 1 || (hosts == 0 && r.versionMinor == 1)) return fail(kBadRequest, "missing or duplicate Host"), false;

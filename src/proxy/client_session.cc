@@ -182,6 +182,7 @@ void ClientSession::onRequestHead() {
 }
 
 void ClientSession::forwardRequestBody(const char* data, size_t len) {
+  if (state_ == State::kExchanging) bodyForwarded_ = true;  // no longer replayable on a retry
   evbuffer* sink = requestSink();
   if (requestParser_.request().framing == http::BodyFraming::kChunked) {
     evbuffer_add_printf(sink, "%zx\r\n", len);

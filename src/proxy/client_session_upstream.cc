@@ -128,10 +128,7 @@ void ClientSession::handleUpstreamWrite() {
     bufferevent_enable(client_.get(), EV_READ);
     return;
   }
-  if (!requestDone_) {
-    if (evbuffer_get_length(requestSink()) > 0) bodyForwarded_ = true;
-    parseRequest();
-  }
+  if (!requestDone_) parseRequest();
 }
 
 void ClientSession::handleUpstreamEvent(short what) {

@@ -5,10 +5,8 @@
 namespace weir::fake {
 
 std::string BackendStats::toJson() const {
-  return fmt::format(R"({{"connections":{},"requests":{},"open":{}}})",
-                     connections.load(std::memory_order_acquire),
-                     requests.load(std::memory_order_acquire),
-                     open.load(std::memory_order_acquire));
+  return fmt::format(R"({{"connections":{},"requests":{},"open":{}}})", connections.load(std::memory_order_acquire),
+                     requests.load(std::memory_order_acquire), open.load(std::memory_order_acquire));
 }
 
 }  // namespace weir::fake

@@ -6,8 +6,7 @@
 namespace weir::fake {
 namespace {
 
-constexpr std::string_view kAlphabet =
-    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/";
+constexpr std::string_view kAlphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/";
 static_assert(kAlphabet.size() == BodyPattern::kPeriod);
 
 // Below this a copy is cheaper than a reference chain.
@@ -23,10 +22,9 @@ BodyPattern::BodyPattern() {
 bool BodyPattern::append(evbuffer* out, uint64_t offset, uint64_t length) const {
   while (length > 0) {
     size_t start = offset % kPeriod;
-    size_t n = static_cast<size_t>(std::min<uint64_t>(length, kSliceBytes));
+    auto n = static_cast<size_t>(std::min<uint64_t>(length, kSliceBytes));
     const char* data = bytes_.data() + start;
-    int rc = n < kCopyBelowBytes ? evbuffer_add(out, data, n)
-                                 : evbuffer_add_reference(out, data, n, nullptr, nullptr);
+    int rc = n < kCopyBelowBytes ? evbuffer_add(out, data, n) : evbuffer_add_reference(out, data, n, nullptr, nullptr);
     if (rc != 0) return false;
     offset += n;
     length -= n;

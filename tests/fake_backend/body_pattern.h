@@ -22,7 +22,7 @@ class BodyPattern {
 
  private:
   static constexpr size_t kSliceBytes = 256 * 1024;  // a multiple of kPeriod
-  std::string bytes_;                                 // kSliceBytes + kPeriod bytes
+  std::string bytes_;                                // kSliceBytes + kPeriod bytes
 };
 
 }  // namespace weir::fake

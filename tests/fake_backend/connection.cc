@@ -107,10 +107,17 @@ void Connection::handleTimer() {
 void Connection::parseInput() {
   evbuffer* in = input();
   while (state_ == State::kReading) {
+    static constexpr char kNothing[1] = {};
+    const char* data = kNothing;
+    size_t length = 0;
     evbuffer_iovec chunk;
-    if (evbuffer_peek(in, -1, nullptr, &chunk, 1) < 1 || chunk.iov_len == 0) break;
-    RequestParser::Step step =
-        parser_.feed(static_cast<const char*>(chunk.iov_base), chunk.iov_len);
+    if (evbuffer_peek(in, -1, nullptr, &chunk, 1) >= 1 && chunk.iov_len > 0) {
+      data = static_cast<const char*>(chunk.iov_base);
+      length = chunk.iov_len;
+    } else if (!parser_.pausedAtHead()) {
+      break;
+    }
+    RequestParser::Step step = parser_.feed(data, length);
     evbuffer_drain(in, step.consumed);
     switch (step.event) {
       case RequestParser::Event::kNeedMore:
@@ -148,8 +155,8 @@ void Connection::handleHead() {
   }
   tunnel_ = script_->upgrade && parser_.wantsWebSocket();
   if (!tunnel_) parser_.ignoreUpgrade();
-  if (parser_.expectsContinue() && !parser_.isHttp10() && !script_->noResponse &&
-      !script_->reset && !writer_.writeContinue(output())) {
+  if (parser_.expectsContinue() && !parser_.isHttp10() && !script_->noResponse && !script_->reset &&
+      !writer_.writeContinue(output())) {
     close();
   }
 }
@@ -175,13 +182,11 @@ void Connection::handleMessage() {
   ++requests_;
   shared_.stats.requestCompleted();
   if (shared_.recorder) {
-    shared_.recorder->recordRequest(connectionId(), requests_, parser_.method(),
-                                    parser_.target(), parser_.head(), parser_.body());
+    shared_.recorder->recordRequest(connectionId(), requests_, parser_.method(), parser_.target(), parser_.head(),
+                                    parser_.body());
   }
   if (!scriptError_.empty()) {
     answerSimple(400, "text/plain", scriptError_ + "\n", parser_.keepAlive());
-  } else if (script_->reset) {
-    resetConnection();
   } else if (script_->noResponse) {
     transitionTo(State::kStalled);
     drainInput();
@@ -201,6 +206,10 @@ void Connection::handleMalformed() {
 
 void Connection::answer() {
   const ResponseScript& s = *script_;
+  if (s.reset) {
+    resetConnection();
+    return;
+  }
   if (tunnel_) {
     startTunnel();
     return;
@@ -217,15 +226,14 @@ void Connection::answer() {
   head.contentType = noBody ? "" : "text/plain";
   head.framing = noBody ? Framing::kNone : s.chunked ? Framing::kChunked : Framing::kContentLength;
   head.contentLength = body.size();
-  head.connection = !keepAlive            ? ConnectionToken::kClose
+  head.connection = !keepAlive           ? ConnectionToken::kClose
                     : parser_.isHttp10() ? ConnectionToken::kKeepAlive
-                                          : ConnectionToken::kNone;
+                                         : ConnectionToken::kNone;
   head.extraHeaders = s.headers;
   bool sendBody = !noBody && !parser_.isHeadMethod();
   uint64_t sendBytes = sendBody ? body.size() : 0;
   if (s.closeAfter) sendBytes = std::min(sendBytes, *s.closeAfter);
-  bool ok = writer_.writeHead(output(), head) &&
-            (!sendBody || writer_.writeBody(output(), body, sendBytes, s.chunked));
+  bool ok = writer_.writeHead(output(), head) && (!sendBody || writer_.writeBody(output(), body, sendBytes, s.chunked));
   finishAnswer(ok, keepAlive && !s.closeAfter);
 }
 
@@ -248,8 +256,7 @@ void Connection::answerControl() {
   }
 }
 
-void Connection::answerSimple(int status, std::string_view contentType, std::string_view body,
-                              bool keepOpen) {
+void Connection::answerSimple(int status, std::string_view contentType, std::string_view body, bool keepOpen) {
   ResponseHead head;
   head.status = status;
   head.contentType = contentType;
@@ -257,8 +264,8 @@ void Connection::answerSimple(int status, std::string_view contentType, std::str
   head.connection = !keepOpen            ? ConnectionToken::kClose
                     : parser_.isHttp10() ? ConnectionToken::kKeepAlive
                                          : ConnectionToken::kNone;
-  bool ok = writer_.writeHead(output(), head) &&
-            writer_.writeBody(output(), BodySource::ofBytes(body), body.size(), false);
+  bool ok =
+      writer_.writeHead(output(), head) && writer_.writeBody(output(), BodySource::ofBytes(body), body.size(), false);
   finishAnswer(ok, keepOpen);
 }
 

@@ -40,12 +40,8 @@ class Connection {
 
   static void onRead(bufferevent*, void* self) { static_cast<Connection*>(self)->handleRead(); }
   static void onWrite(bufferevent*, void* self) { static_cast<Connection*>(self)->handleWrite(); }
-  static void onEvent(bufferevent*, short what, void* self) {
-    static_cast<Connection*>(self)->handleEvent(what);
-  }
-  static void onTimer(evutil_socket_t, short, void* self) {
-    static_cast<Connection*>(self)->handleTimer();
-  }
+  static void onEvent(bufferevent*, short what, void* self) { static_cast<Connection*>(self)->handleEvent(what); }
+  static void onTimer(evutil_socket_t, short, void* self) { static_cast<Connection*>(self)->handleTimer(); }
 
   void handleRead();
   void handleWrite();
@@ -61,8 +57,7 @@ class Connection {
 
   void answer();
   void answerControl();
-  void answerSimple(int status, std::string_view contentType, std::string_view body,
-                    bool keepOpen);
+  void answerSimple(int status, std::string_view contentType, std::string_view body, bool keepOpen);
   BodySource scriptBody();
   void startTunnel();
   void pumpTunnel();
@@ -95,10 +90,10 @@ class Connection {
   bool controlRequest_ = false;             // current request is /__fake/*
   bool tunnel_ = false;                     // current request switches to the echo tunnel
   bool sawRequest_ = false;
-  bool countedOpen_ = false;                // counted in stats.open
-  bool peerClosed_ = false;                 // EOF from the client
-  uint64_t id_ = 0;                         // conn=C, assigned when first recorded
-  uint64_t requests_ = 0;                   // req=R, requests excluding /__fake/*
+  bool countedOpen_ = false;  // counted in stats.open
+  bool peerClosed_ = false;   // EOF from the client
+  uint64_t id_ = 0;           // conn=C, assigned when first recorded
+  uint64_t requests_ = 0;     // req=R, requests excluding /__fake/*
 };
 
 }  // namespace weir::fake

@@ -26,13 +26,10 @@ void setPort(sockaddr_storage& address, uint16_t port) {
 std::string formatAddress(const sockaddr_storage& address) {
   char host[INET6_ADDRSTRLEN] = {};
   bool v6 = address.ss_family == AF_INET6;
-  const void* raw = v6 ? static_cast<const void*>(
-                             &reinterpret_cast<const sockaddr_in6*>(&address)->sin6_addr)
-                       : static_cast<const void*>(
-                             &reinterpret_cast<const sockaddr_in*>(&address)->sin_addr);
+  const void* raw = v6 ? static_cast<const void*>(&reinterpret_cast<const sockaddr_in6*>(&address)->sin6_addr)
+                       : static_cast<const void*>(&reinterpret_cast<const sockaddr_in*>(&address)->sin_addr);
   evutil_inet_ntop(address.ss_family, raw, host, sizeof host);
-  return v6 ? fmt::format("[{}]:{}", host, portOf(address))
-            : fmt::format("{}:{}", host, portOf(address));
+  return v6 ? fmt::format("[{}]:{}", host, portOf(address)) : fmt::format("{}:{}", host, portOf(address));
 }
 
 /// "HOST:PORT" or "[V6HOST]:PORT" with a numeric host; port 0 allowed (libevent's own parser
@@ -101,8 +98,7 @@ std::string FakeBackend::bindWorkers(const FakeBackendOptions& options) {
   bool reusePort = options.threads > 1;
   for (int i = 0; i < options.threads; ++i) {
     std::string error;
-    auto worker = Worker::create(shared_, reinterpret_cast<sockaddr*>(&address), length,
-                                 reusePort, error);
+    auto worker = Worker::create(shared_, reinterpret_cast<sockaddr*>(&address), length, reusePort, error);
     if (!worker) return fmt::format("--listen {}: {}", formatAddress(address), error);
     if (i == 0) {  // the rest bind the port the kernel picked for the first
       sockaddr_storage bound{};

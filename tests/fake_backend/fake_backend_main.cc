@@ -14,16 +14,13 @@
 namespace {
 
 void addOptions(CLI::App& app, weir::fake::FakeBackendOptions& options) {
-  app.add_option("--name", options.name, "Sent as X-Server and as the default body")
-      ->required();
-  app.add_option("--listen", options.listen, "HOST:PORT to listen on (port 0: any free port)")
-      ->capture_default_str();
+  app.add_option("--name", options.name, "Sent as X-Server and as the default body")->required();
+  app.add_option("--listen", options.listen, "HOST:PORT to listen on (port 0: any free port)")->capture_default_str();
   app.add_option("--record", options.recordPath, "Append every request received to FILE");
   app.add_option("--threads", options.threads, "Event loops sharing the port (SO_REUSEPORT)")
       ->check(CLI::Range(1, 256))
       ->capture_default_str();
-  app.add_option("--route", options.routes,
-                 "PATH=SPEC: script for an exact path in query-string syntax (repeatable)")
+  app.add_option("--route", options.routes, "PATH=SPEC: script for an exact path in query-string syntax (repeatable)")
       ->allow_extra_args(false);
 }
 
@@ -39,19 +36,12 @@ sigset_t blockStopSignals() {
   return stopSignals;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  CLI::App app{"weir-fake-backend: a scriptable HTTP/1.1 backend for weir's tests"};
-  weir::fake::FakeBackendOptions options;
-  addOptions(app, options);
-  CLI11_PARSE(app, argc, argv);
-
+/// Runs the backend until SIGINT or SIGTERM; returns the exit code.
+int run(const weir::fake::FakeBackendOptions& options, const sigset_t& stopSignals) {
   if (evthread_use_pthreads() != 0) {
     fmt::print(stderr, "weir-fake-backend: evthread_use_pthreads failed\n");
     return 1;
   }
-  sigset_t stopSignals = blockStopSignals();
   weir::fake::FakeBackend backend;
   std::string error = backend.start(options);
   if (!error.empty()) {
@@ -65,4 +55,20 @@ int main(int argc, char** argv) {
   sigwait(&stopSignals, &signal);
   backend.stop();
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    sigset_t stopSignals = blockStopSignals();
+    CLI::App app{"weir-fake-backend: a scriptable HTTP/1.1 backend for weir's tests"};
+    weir::fake::FakeBackendOptions options;
+    addOptions(app, options);
+    CLI11_PARSE(app, argc, argv);
+    return run(options, stopSignals);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "weir-fake-backend: %s\n", e.what());
+    return 1;
+  }
 }

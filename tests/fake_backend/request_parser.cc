@@ -8,17 +8,14 @@ namespace {
 
 bool equalsIgnoreCase(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
          });
 }
 
 bool containsIgnoreCase(std::string_view haystack, std::string_view needle) {
-  auto it = std::search(haystack.begin(), haystack.end(), needle.begin(), needle.end(),
-                        [](char x, char y) {
-                          return std::tolower(static_cast<unsigned char>(x)) ==
-                                 std::tolower(static_cast<unsigned char>(y));
-                        });
+  const auto* it = std::search(haystack.begin(), haystack.end(), needle.begin(), needle.end(), [](char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+  });
   return it != haystack.end();
 }
 
@@ -56,7 +53,7 @@ RequestParser::Step RequestParser::feed(const char* data, size_t length) {
     if (stop > from) head_.append(from, stop);
   }
   if (pausedAt_ == Event::kHeadComplete) inHead_ = false;
-  size_t consumed = static_cast<size_t>(stop - data);
+  auto consumed = static_cast<size_t>(stop - data);
   if (err == HPE_PAUSED) {
     paused_ = true;
     return {pausedAt_, consumed};
@@ -100,7 +97,7 @@ int RequestParser::onMessageBegin(llhttp_t* p) {
   return 0;
 }
 
-int RequestParser::onMethod(llhttp_t* p, const char* at, size_t) {
+int RequestParser::onMethod(llhttp_t* p, const char* at, size_t /*length*/) {
   RequestParser& parser = self(p);
   if (!parser.inHead_) {  // first byte of the request line: the raw head starts here
     parser.inHead_ = true;

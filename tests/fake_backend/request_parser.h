@@ -32,6 +32,10 @@ class RequestParser {
   /// so parsing carries on with the next request after it.
   void ignoreUpgrade() { parser_.upgrade = 0; }
 
+  /// True when stopped at the end of a head: feed() must be called again, with the rest of
+  /// the input or with nothing, to reach the body or the end of a body-less message.
+  bool pausedAtHead() const { return paused_ && pausedAt_ == Event::kHeadComplete; }
+
   /// True between the first byte of a request and its kMessageComplete.
   bool inMessage() const { return inMessage_; }
 
@@ -64,11 +68,11 @@ class RequestParser {
   void noteHeader();
   llhttp_method_t methodCode() const { return static_cast<llhttp_method_t>(parser_.method); }
 
-  llhttp_settings_t settings_;
-  llhttp_t parser_;
-  bool paused_ = false;          // llhttp stopped at a head or message end
+  llhttp_settings_t settings_{};
+  llhttp_t parser_{};
+  bool paused_ = false;  // llhttp stopped at a head or message end
   bool inMessage_ = false;
-  bool inHead_ = false;          // copying raw bytes into head_
+  bool inHead_ = false;             // copying raw bytes into head_
   const char* headFrom_ = nullptr;  // where the head starts inside the current feed
   Event pausedAt_ = Event::kNeedMore;
   std::string target_;

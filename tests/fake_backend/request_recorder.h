@@ -8,6 +8,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace weir::fake {
 
@@ -20,22 +21,22 @@ class RequestRecorder {
  public:
   /// Opens `path` for appending (created if missing); null and `error` set on failure.
   static std::unique_ptr<RequestRecorder> open(const std::string& path, std::string& error);
-  /// Takes ownership of an open file.
-  explicit RequestRecorder(std::FILE* file) : file_(file) {}
-
-  void recordRequest(uint64_t conn, uint64_t req, std::string_view method,
-                     std::string_view target, std::string_view head, std::string_view body);
-  void recordMalformed(uint64_t conn, std::string_view reason);
-
- private:
   struct FileCloser {
     void operator()(std::FILE* f) const { std::fclose(f); }
   };
+  using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
 
+  explicit RequestRecorder(FilePtr file) : file_(std::move(file)) {}
+
+  void recordRequest(uint64_t conn, uint64_t req, std::string_view method, std::string_view target,
+                     std::string_view head, std::string_view body);
+  void recordMalformed(uint64_t conn, std::string_view reason);
+
+ private:
   void write(std::string_view bytes);
 
   std::mutex mutex_;
-  std::unique_ptr<std::FILE, FileCloser> file_;  // guarded by mutex_
+  FilePtr file_;  // guarded by mutex_
 };
 
 }  // namespace weir::fake

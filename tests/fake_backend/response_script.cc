@@ -8,7 +8,7 @@ namespace weir::fake {
 namespace {
 
 constexpr uint64_t kMaxBodyBytes = uint64_t{1} << 40;
-constexpr uint64_t kMaxDelayMs = 24 * 3600 * 1000;
+constexpr uint64_t kMaxDelayMs = uint64_t{24} * 3600 * 1000;
 
 int hexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -69,19 +69,20 @@ bool applyParam(std::string_view key, const std::string& value, ResponseScript& 
     size_t colon = value.find(':');
     if (colon == std::string::npos || colon == 0) return false;
     size_t start = value.find_first_not_of(' ', colon + 1);
-    s.headers.push_back({value.substr(0, colon),
-                         start == std::string::npos ? std::string() : value.substr(start)});
+    s.headers.push_back({value.substr(0, colon), start == std::string::npos ? std::string() : value.substr(start)});
     return true;
   }
   struct FlagKey {
     std::string_view name;
     bool ResponseScript::*field;
   };
-  static constexpr FlagKey kFlags[] = {
-      {"chunked", &ResponseScript::chunked}, {"echo", &ResponseScript::echo},
-      {"noresponse", &ResponseScript::noResponse}, {"reset", &ResponseScript::reset},
-      {"bad", &ResponseScript::bad}, {"close", &ResponseScript::close},
-      {"upgrade", &ResponseScript::upgrade}};
+  static constexpr FlagKey kFlags[] = {{"chunked", &ResponseScript::chunked},
+                                       {"echo", &ResponseScript::echo},
+                                       {"noresponse", &ResponseScript::noResponse},
+                                       {"reset", &ResponseScript::reset},
+                                       {"bad", &ResponseScript::bad},
+                                       {"close", &ResponseScript::close},
+                                       {"upgrade", &ResponseScript::upgrade}};
   for (const FlagKey& flag : kFlags) {
     if (key != flag.name) continue;
     auto b = parseFlag(value);
@@ -94,8 +95,7 @@ bool applyParam(std::string_view key, const std::string& value, ResponseScript& 
 
 }  // namespace
 
-std::string applyScriptParams(std::string_view params, UnknownKeys unknown,
-                              ResponseScript& script) {
+std::string applyScriptParams(std::string_view params, UnknownKeys unknown, ResponseScript& script) {
   while (!params.empty()) {
     size_t amp = params.find('&');
     std::string_view pair = params.substr(0, amp);
@@ -134,12 +134,10 @@ std::string_view targetQuery(std::string_view target) {
 std::string RouteTable::add(std::string_view pathAndSpec) {
   size_t eq = pathAndSpec.find('=');
   if (eq == std::string_view::npos || !pathAndSpec.starts_with('/')) {
-    return fmt::format("--route '{}': expected PATH=SPEC with PATH starting with '/'",
-                       pathAndSpec);
+    return fmt::format("--route '{}': expected PATH=SPEC with PATH starting with '/'", pathAndSpec);
   }
   Route route{std::string(pathAndSpec.substr(0, eq)), {}};
-  std::string error =
-      applyScriptParams(pathAndSpec.substr(eq + 1), UnknownKeys::kReject, route.script);
+  std::string error = applyScriptParams(pathAndSpec.substr(eq + 1), UnknownKeys::kReject, route.script);
   if (!error.empty()) return fmt::format("--route '{}': {}", pathAndSpec, error);
   for (Route& existing : routes_) {
     if (existing.path == route.path) {

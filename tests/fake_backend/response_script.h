@@ -18,18 +18,18 @@ struct ResponseHeader {
 /// One request's script. The defaults answer `200 text/plain` with the body `NAME\n`.
 /// A plain value type: routes hold one each, a connection copies one to apply query keys.
 struct ResponseScript {
-  int status = 200;                      // status=N (100..599)
-  std::optional<uint64_t> size;          // size=N: N bytes of the body pattern
-  bool chunked = false;                  // chunked=1: Transfer-Encoding: chunked
-  uint32_t delayMs = 0;                  // delay=MS before the response head
-  std::optional<uint64_t> closeAfter;    // close_after=N: head, N body bytes, close
-  bool echo = false;                     // echo=1: body = raw request head + body
-  bool noResponse = false;               // noresponse=1: never answer
-  bool reset = false;                    // reset=1: close with RST, no answer
-  bool bad = false;                      // bad=1: a malformed response
-  bool close = false;                    // close=1: Connection: close
-  bool upgrade = false;                  // upgrade=1: 101 + echo tunnel on Upgrade: websocket
-  std::vector<ResponseHeader> headers;   // header=Name:Value, repeatable
+  int status = 200;                     // status=N (100..599)
+  std::optional<uint64_t> size;         // size=N: N bytes of the body pattern
+  bool chunked = false;                 // chunked=1: Transfer-Encoding: chunked
+  uint32_t delayMs = 0;                 // delay=MS before the response head
+  std::optional<uint64_t> closeAfter;   // close_after=N: head, N body bytes, close
+  bool echo = false;                    // echo=1: body = raw request head + body
+  bool noResponse = false;              // noresponse=1: never answer
+  bool reset = false;                   // reset=1: close with RST, no answer
+  bool bad = false;                     // bad=1: a malformed response
+  bool close = false;                   // close=1: Connection: close
+  bool upgrade = false;                 // upgrade=1: 101 + echo tunnel on Upgrade: websocket
+  std::vector<ResponseHeader> headers;  // header=Name:Value, repeatable
 };
 
 enum class UnknownKeys { kIgnore, kReject };
@@ -38,8 +38,7 @@ enum class UnknownKeys { kIgnore, kReject };
 /// Query strings pass UnknownKeys::kIgnore so ordinary query parameters can go through the
 /// proxy untouched; --route specs pass kReject so a typo fails at start-up.
 /// Returns a description of the first invalid key or value, or an empty string.
-std::string applyScriptParams(std::string_view params, UnknownKeys unknown,
-                              ResponseScript& script);
+std::string applyScriptParams(std::string_view params, UnknownKeys unknown, ResponseScript& script);
 
 /// The path of a request target without its query, also for absolute-form targets.
 std::string_view targetPath(std::string_view target);

@@ -58,6 +58,12 @@ std::string_view connectionValue(ConnectionToken token) {
   return {};
 }
 
+bool appendBody(evbuffer* out, const BodySource& body, uint64_t offset, uint64_t length) {
+  if (length == 0) return true;
+  if (body.pattern != nullptr) return body.pattern->append(out, offset, length);
+  return evbuffer_add(out, body.bytes.data() + offset, length) == 0;
+}
+
 }  // namespace
 
 std::string_view reasonPhrase(int status) {
@@ -70,8 +76,7 @@ std::string_view reasonPhrase(int status) {
 bool ResponseWriter::writeHead(evbuffer* out, const ResponseHead& head) {
   scratch_.clear();
   auto it = std::back_inserter(scratch_);
-  fmt::format_to(it, "HTTP/1.1 {} {}\r\nX-Server: {}\r\n", head.status,
-                 reasonPhrase(head.status), serverName_);
+  fmt::format_to(it, "HTTP/1.1 {} {}\r\nX-Server: {}\r\n", head.status, reasonPhrase(head.status), serverName_);
   if (!head.contentType.empty()) fmt::format_to(it, "Content-Type: {}\r\n", head.contentType);
   if (head.framing == Framing::kContentLength) {
     fmt::format_to(it, "Content-Length: {}\r\n", head.contentLength);
@@ -88,8 +93,7 @@ bool ResponseWriter::writeHead(evbuffer* out, const ResponseHead& head) {
   return evbuffer_add(out, scratch_.data(), scratch_.size()) == 0;
 }
 
-bool ResponseWriter::writeBody(evbuffer* out, const BodySource& body, uint64_t sendBytes,
-                               bool chunked) {
+bool ResponseWriter::writeBody(evbuffer* out, const BodySource& body, uint64_t sendBytes, bool chunked) {
   if (!chunked) return appendBody(out, body, 0, sendBytes);
   for (uint64_t offset = 0; offset < sendBytes;) {
     uint64_t n = std::min(kMaxChunkBytes, sendBytes - offset);
@@ -103,13 +107,6 @@ bool ResponseWriter::writeBody(evbuffer* out, const BodySource& body, uint64_t s
   return evbuffer_add(out, "0\r\n\r\n", 5) == 0;
 }
 
-bool ResponseWriter::appendBody(evbuffer* out, const BodySource& body, uint64_t offset,
-                                uint64_t length) {
-  if (length == 0) return true;
-  if (body.pattern != nullptr) return body.pattern->append(out, offset, length);
-  return evbuffer_add(out, body.bytes.data() + offset, length) == 0;
-}
-
 bool ResponseWriter::writeContinue(evbuffer* out) {
   static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
   return evbuffer_add(out, kContinue.data(), kContinue.size()) == 0;
@@ -117,8 +114,7 @@ bool ResponseWriter::writeContinue(evbuffer* out) {
 
 bool ResponseWriter::writeMalformed(evbuffer* out) {
   std::string bytes = fmt::format(
-      "HTTP/1.1 200 OK\r\nX-Server: {}\r\nContent-Length: 5\r\nContent-Length: 7\r\n\r\nhello",
-      serverName_);
+      "HTTP/1.1 200 OK\r\nX-Server: {}\r\nContent-Length: 5\r\nContent-Length: 7\r\n\r\nhello", serverName_);
   return evbuffer_add(out, bytes.data(), bytes.size()) == 0;
 }
 

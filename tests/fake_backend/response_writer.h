@@ -22,7 +22,7 @@ struct ResponseHead {
   int status = 200;
   std::string_view contentType;  // empty: no Content-Type
   Framing framing = Framing::kContentLength;
-  uint64_t contentLength = 0;    // for Framing::kContentLength
+  uint64_t contentLength = 0;  // for Framing::kContentLength
   ConnectionToken connection = ConnectionToken::kNone;
   std::span<const ResponseHeader> extraHeaders;
 };
@@ -34,9 +34,7 @@ struct BodySource {
   uint64_t patternSize = 0;
 
   static BodySource ofBytes(std::string_view bytes) { return BodySource{bytes, nullptr, 0}; }
-  static BodySource ofPattern(const BodyPattern& pattern, uint64_t size) {
-    return BodySource{{}, &pattern, size};
-  }
+  static BodySource ofPattern(const BodyPattern& pattern, uint64_t size) { return BodySource{{}, &pattern, size}; }
 
   uint64_t size() const { return pattern != nullptr ? patternSize : bytes.size(); }
 };
@@ -53,13 +51,11 @@ class ResponseWriter {
   /// Writes the first `sendBytes` bytes of `body`, framed as chunks if `chunked`; the
   /// terminating zero chunk follows only when the whole body was sent.
   bool writeBody(evbuffer* out, const BodySource& body, uint64_t sendBytes, bool chunked);
-  bool writeContinue(evbuffer* out);
+  static bool writeContinue(evbuffer* out);
   /// Two conflicting Content-Length headers: a response no proxy may forward (bad=1).
   bool writeMalformed(evbuffer* out);
 
  private:
-  bool appendBody(evbuffer* out, const BodySource& body, uint64_t offset, uint64_t length);
-
   std::string_view serverName_;
   fmt::memory_buffer scratch_;
 };

@@ -10,29 +10,31 @@ constexpr std::string_view kWebSocketGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B1
 
 uint32_t rotl(uint32_t x, int n) { return (x << n) | (x >> (32 - n)); }
 
+uint32_t roundFunction(size_t i, uint32_t b, uint32_t c, uint32_t d) {
+  if (i < 20) return (b & c) | (~b & d);
+  if (i < 40 || i >= 60) return b ^ c ^ d;
+  return (b & c) | (b & d) | (c & d);
+}
+
+constexpr std::array<uint32_t, 4> kRoundConstants = {0x5A827999, 0x6ED9EBA1, 0x8F1BBCDC, 0xCA62C1D6};
+
 void sha1Block(const uint8_t* block, std::array<uint32_t, 5>& h) {
   std::array<uint32_t, 80> w{};
-  for (int i = 0; i < 16; ++i) {
-    w[i] = uint32_t{block[4 * i]} << 24 | uint32_t{block[4 * i + 1]} << 16 |
-           uint32_t{block[4 * i + 2]} << 8 | uint32_t{block[4 * i + 3]};
+  for (size_t i = 0; i < 16; ++i) {
+    const uint8_t* word = block + 4 * i;
+    w[i] = uint32_t{word[0]} << 24 | uint32_t{word[1]} << 16 | uint32_t{word[2]} << 8 | uint32_t{word[3]};
   }
-  for (int i = 16; i < 80; ++i) w[i] = rotl(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
-  uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
-  for (int i = 0; i < 80; ++i) {
-    uint32_t f = 0, k = 0;
-    if (i < 20) {
-      f = (b & c) | (~b & d), k = 0x5A827999;
-    } else if (i < 40) {
-      f = b ^ c ^ d, k = 0x6ED9EBA1;
-    } else if (i < 60) {
-      f = (b & c) | (b & d) | (c & d), k = 0x8F1BBCDC;
-    } else {
-      f = b ^ c ^ d, k = 0xCA62C1D6;
-    }
-    uint32_t t = rotl(a, 5) + f + e + k + w[i];
-    e = d, d = c, c = rotl(b, 30), b = a, a = t;
+  for (size_t i = 16; i < 80; ++i) w[i] = rotl(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
+  std::array<uint32_t, 5> v = h;  // a, b, c, d, e
+  for (size_t i = 0; i < 80; ++i) {
+    uint32_t t = rotl(v[0], 5) + roundFunction(i, v[1], v[2], v[3]) + v[4] + kRoundConstants[i / 20] + w[i];
+    v[4] = v[3];
+    v[3] = v[2];
+    v[2] = rotl(v[1], 30);
+    v[1] = v[0];
+    v[0] = t;
   }
-  h[0] += a, h[1] += b, h[2] += c, h[3] += d, h[4] += e;
+  for (size_t i = 0; i < 5; ++i) h[i] += v[i];
 }
 
 // SHA-1 as in FIPS 180-4; only ever hashes a short key, so it pads into one buffer.
@@ -52,8 +54,7 @@ std::array<uint8_t, 20> sha1(std::string_view data) {
 }
 
 std::string base64(const uint8_t* data, size_t n) {
-  static constexpr std::string_view kChars =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  static constexpr std::string_view kChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
   for (size_t i = 0; i < n; i += 3) {
     uint32_t v = uint32_t{data[i]} << 16;

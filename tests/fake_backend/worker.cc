@@ -9,14 +9,12 @@ namespace {
 
 constexpr int kListenBacklog = 1024;
 
-std::string socketError() {
-  return evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR());
-}
+std::string socketError() { return evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()); }
 
 }  // namespace
 
-std::unique_ptr<Worker> Worker::create(BackendShared& shared, const sockaddr* address,
-                                       int length, bool reusePort, std::string& error) {
+std::unique_ptr<Worker> Worker::create(BackendShared& shared, const sockaddr* address, int length, bool reusePort,
+                                       std::string& error) {
   auto worker = std::make_unique<Worker>(shared);
   error = worker->init(address, length, reusePort);
   if (!error.empty()) return nullptr;
@@ -31,8 +29,7 @@ std::string Worker::init(const sockaddr* address, int length, bool reusePort) {
   if (!reapEvent_ || !stopEvent_) return "event_new failed";
   unsigned flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_REUSEABLE;
   if (reusePort) flags |= LEV_OPT_REUSEABLE_PORT;
-  listener_.reset(evconnlistener_new_bind(base_.get(), onAccept, this, flags, kListenBacklog,
-                                          address, length));
+  listener_.reset(evconnlistener_new_bind(base_.get(), onAccept, this, flags, kListenBacklog, address, length));
   if (!listener_) return fmt::format("cannot listen: {}", socketError());
   evconnlistener_set_error_cb(listener_.get(), onAcceptError);
   return {};
@@ -44,8 +41,7 @@ Worker::~Worker() { stop(); }
 
 bool Worker::boundAddress(sockaddr_storage& address, socklen_t& length) const {
   length = sizeof address;
-  return getsockname(evconnlistener_get_fd(listener_.get()), reinterpret_cast<sockaddr*>(&address),
-                     &length) == 0;
+  return getsockname(evconnlistener_get_fd(listener_.get()), reinterpret_cast<sockaddr*>(&address), &length) == 0;
 }
 
 void Worker::start() {
@@ -71,8 +67,7 @@ void Worker::handleAcceptError() {
   auto now = std::chrono::steady_clock::now();  // EMFILE repeats on every loop turn
   if (now - lastAcceptErrorLog_ < std::chrono::seconds(1)) return;
   lastAcceptErrorLog_ = now;
-  fmt::print(stderr, "weir-fake-backend: name={} event=accept_failed error=\"{}\"\n",
-             shared_.name, socketError());
+  fmt::print(stderr, "weir-fake-backend: name={} event=accept_failed error=\"{}\"\n", shared_.name, socketError());
 }
 
 void Worker::retire(Connection* connection) {

@@ -24,8 +24,8 @@ class Connection;
 class Worker {
  public:
   /// Creates the loop and binds a listener to `address`; null and `error` set on failure.
-  static std::unique_ptr<Worker> create(BackendShared& shared, const sockaddr* address,
-                                        int length, bool reusePort, std::string& error);
+  static std::unique_ptr<Worker> create(BackendShared& shared, const sockaddr* address, int length, bool reusePort,
+                                        std::string& error);
   explicit Worker(BackendShared& shared);
   ~Worker();
   Worker(const Worker&) = delete;
@@ -43,13 +43,9 @@ class Worker {
   static void onAccept(evconnlistener*, evutil_socket_t fd, sockaddr*, int, void* self) {
     static_cast<Worker*>(self)->handleAccept(fd);
   }
-  static void onAcceptError(evconnlistener*, void* self) {
-    static_cast<Worker*>(self)->handleAcceptError();
-  }
+  static void onAcceptError(evconnlistener*, void* self) { static_cast<Worker*>(self)->handleAcceptError(); }
   static void onReap(evutil_socket_t, short, void* self) { static_cast<Worker*>(self)->reap(); }
-  static void onStop(evutil_socket_t, short, void* self) {
-    static_cast<Worker*>(self)->breakLoop();
-  }
+  static void onStop(evutil_socket_t, short, void* self) { static_cast<Worker*>(self)->breakLoop(); }
 
   std::string init(const sockaddr* address, int length, bool reusePort);
   void handleAccept(evutil_socket_t fd);

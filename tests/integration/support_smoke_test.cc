@@ -116,6 +116,19 @@ TEST(SupportSmoke, FakeBackendAppliesRouteScript) {
   EXPECT_EQ(httpGet(backend.port(), "/other").status, 200);
 }
 
+TEST(SupportSmoke, FakeBackendsLiveInAVector) {
+  std::vector<FakeBackend> backends;
+  backends.emplace_back("s1");
+  backends.emplace_back("s2");
+
+  const std::vector<std::string> addresses = addressesOf(backends);
+
+  ASSERT_EQ(addresses.size(), 2u);
+  EXPECT_EQ(addresses[0], backends[0].address());
+  EXPECT_EQ(httpGet(backends[0].port(), "/").header("X-Server"), "s1");
+  EXPECT_EQ(httpGet(backends[1].port(), "/").header("X-Server"), "s2");
+}
+
 TEST(SupportSmoke, KilledFakeBackendRefusesConnections) {
   FakeBackend backend("alpha");
   const std::uint16_t port = backend.port();

@@ -32,6 +32,8 @@ FakeBackend::FakeBackend(std::string name, FakeBackendOptions options)
 }
 
 FakeBackend::~FakeBackend() = default;
+FakeBackend::FakeBackend(FakeBackend&&) noexcept = default;
+FakeBackend& FakeBackend::operator=(FakeBackend&&) noexcept = default;
 
 std::string FakeBackend::address() const { return "127.0.0.1:" + std::to_string(port_); }
 
@@ -90,6 +92,14 @@ FakeBackendStats FakeBackend::stats(std::chrono::milliseconds timeout) const {
   }
   return {statsField(response.body, "connections"), statsField(response.body, "requests"),
           statsField(response.body, "open")};
+}
+
+std::vector<std::string> addressesOf(const std::vector<FakeBackend>& backends) {
+  std::vector<std::string> addresses;
+  for (const FakeBackend& backend : backends) {
+    addresses.push_back(backend.address());
+  }
+  return addresses;
 }
 
 void FakeBackend::stop() {

@@ -30,12 +30,14 @@ struct FakeBackendStats {
 /// `X-Server: NAME`, scripted by query parameters or routes, and records every request it
 /// receives in a file of its own. The constructor returns once it is listening (throws
 /// std::runtime_error, with its stderr, when it does not within 10s). stop()/kill() take it
-/// down to simulate a dead server; start() brings it back on the same port. Owned by one test
-/// thread.
+/// down to simulate a dead server; start() brings it back on the same port. Movable, so a
+/// test can keep several in a std::vector. Owned by one test thread.
 class FakeBackend {
  public:
   explicit FakeBackend(std::string name, FakeBackendOptions options = {});
   ~FakeBackend();
+  FakeBackend(FakeBackend&&) noexcept;
+  FakeBackend& operator=(FakeBackend&&) noexcept;
   FakeBackend(const FakeBackend&) = delete;
   FakeBackend& operator=(const FakeBackend&) = delete;
 
@@ -73,5 +75,8 @@ class FakeBackend {
   int starts_ = 0;
   std::unique_ptr<Process> process_;
 };
+
+/// The address() of each backend, in order: the servers of simpleConfig().
+std::vector<std::string> addressesOf(const std::vector<FakeBackend>& backends);
 
 }  // namespace weir::test

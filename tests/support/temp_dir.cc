@@ -7,6 +7,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 namespace weir::test {
@@ -36,12 +37,25 @@ TempDir::TempDir() {
   path_ = buffer.data();
 }
 
-TempDir::~TempDir() {
-  if (keepRequested()) {
+TempDir::~TempDir() { remove(); }
+
+TempDir::TempDir(TempDir&& other) noexcept : path_(std::exchange(other.path_, {})) {}
+
+TempDir& TempDir::operator=(TempDir&& other) noexcept {
+  if (this != &other) {
+    remove();
+    path_ = std::exchange(other.path_, {});
+  }
+  return *this;
+}
+
+void TempDir::remove() noexcept {
+  if (path_.empty() || keepRequested()) {
     return;
   }
   std::error_code ignored;
   std::filesystem::remove_all(path_, ignored);
+  path_.clear();
 }
 
 std::filesystem::path TempDir::filePath(std::string_view name) const { return path_ / name; }

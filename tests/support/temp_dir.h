@@ -7,11 +7,14 @@
 namespace weir::test {
 
 /// A fresh directory under $TMPDIR (or /tmp), removed with everything in it when the object
-/// dies. Set WEIR_TEST_KEEP_TMP=1 to keep it for a post-mortem. Owned by one test thread.
+/// dies (a moved-from TempDir owns nothing). Set WEIR_TEST_KEEP_TMP=1 to keep it for a
+/// post-mortem. Owned by one test thread.
 class TempDir {
  public:
   TempDir();
   ~TempDir();
+  TempDir(TempDir&& other) noexcept;
+  TempDir& operator=(TempDir&& other) noexcept;
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
 
@@ -25,6 +28,8 @@ class TempDir {
   std::filesystem::path writeFile(std::string_view name, std::string_view text) const;
 
  private:
+  void remove() noexcept;
+
   std::filesystem::path path_;
 };
 
