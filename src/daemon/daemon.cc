@@ -52,7 +52,6 @@ bool openListeners(proxy::Runtime& rt, std::vector<std::unique_ptr<proxy::Worker
 }  // namespace
 
 int Daemon::run() {
-  event::initLibevent();
   // Signals are taken synchronously by this thread only; workers never see them.
   sigset_t signals;
   sigemptyset(&signals);

@@ -1,39 +1,32 @@
 #include "weir/event/worker.h"
 
 #include <event2/event.h>
-#include <event2/thread.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
+#include <cstdint>
 #include <cstdlib>
 
 #include "weir/base/log.h"
 
 namespace weir::event {
 
-void initLibevent() {
-  static const bool done = [] {
-    if (evthread_use_pthreads() != 0) {
-      log::error("libevent: evthread_use_pthreads failed");
-      std::abort();
-    }
-    return true;
-  }();
-  (void)done;
-}
-
 Worker::Worker(int index) : index_(index) {
-  initLibevent();
   base_.reset(event_base_new());
-  if (!base_) {
-    log::error("libevent: event_base_new failed");
+  wakeFd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (!base_ || wakeFd_ < 0) {
+    log::error("worker {}: cannot create its event loop", index);
     std::abort();
   }
-  postEvent_.reset(event_new(base_.get(), -1, EV_PERSIST, &Worker::onPosted, this));
+  postEvent_.reset(event_new(base_.get(), wakeFd_, EV_READ | EV_PERSIST, &Worker::onPosted, this));
   event_add(postEvent_.get(), nullptr);
 }
 
 Worker::~Worker() {
   stop();
   join();
+  postEvent_.reset();
+  ::close(wakeFd_);
 }
 
 const char* Worker::method() const { return event_base_get_method(base_.get()); }
@@ -43,12 +36,15 @@ void Worker::post(std::function<void()> fn) {
     std::lock_guard lock(postMutex_);
     posted_.push_back(std::move(fn));
   }
-  event_active(postEvent_.get(), EV_READ, 0);
+  const uint64_t one = 1;
+  [[maybe_unused]] ssize_t n = ::write(wakeFd_, &one, sizeof(one));  // only fails when already signalled
 }
 
 void Worker::onPosted(evutil_socket_t, short, void* self) { static_cast<Worker*>(self)->runPosted(); }
 
 void Worker::runPosted() {
+  uint64_t count = 0;
+  [[maybe_unused]] ssize_t n = ::read(wakeFd_, &count, sizeof(count));
   std::vector<std::function<void()>> batch;
   {
     std::lock_guard lock(postMutex_);
@@ -67,7 +63,7 @@ void Worker::start(std::function<void()> init) {
 void Worker::runHere() { event_base_loop(base_.get(), EVLOOP_NO_EXIT_ON_EMPTY); }
 
 void Worker::stop() {
-  if (base_) event_base_loopbreak(base_.get());
+  post([this] { event_base_loopbreak(base_.get()); });
 }
 
 void Worker::join() {

@@ -260,7 +260,6 @@ void ClientSession::startNextRequest() {
   transitionTo(State::kReadingHead);
   timeval clientTimeout = toTimeval(feOptions_.timeout.client);
   bufferevent_set_timeouts(client_.get(), nullptr, &clientTimeout);
-  bufferevent_enable(client_.get(), clientEof_ ? EV_WRITE : EV_READ | EV_WRITE);
   armTimer(TimerRole::kKeepAlive, feOptions_.timeout.http_keep_alive);
   parseRequest();
 }

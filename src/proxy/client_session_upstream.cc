@@ -86,11 +86,13 @@ void ClientSession::onConnectFailed(Failure f) {
 }
 
 void ClientSession::onUpstreamConnected() {
+  bufferevent* bev = upstream_->bev();
+  if (connecting_) {  // a fresh connection; a pooled one was set up when it was new
+    int one = 1;
+    setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  }
   connecting_ = false;
   connected_ = Clock::now();
-  bufferevent* bev = upstream_->bev();
-  int one = 1;
-  setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
   bufferevent_setcb(bev, &onUpstreamRead, &onUpstreamWrite, &onUpstreamEvent, this);
   bufferevent_setwatermark(bev, EV_READ, 0, kReadHighWater);
   bufferevent_setwatermark(bev, EV_WRITE, kOutputLowWater, 0);

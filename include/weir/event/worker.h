@@ -1,7 +1,8 @@
 #pragma once
 // A worker thread: one libevent event_base (epoll on Linux) and a queue of functions posted
 // from other threads. Everything a worker owns is touched only from its own thread; other
-// threads reach it only through post().
+// threads reach it only through post(), which wakes the loop through an eventfd. libevent's
+// own locking is therefore not needed and stays off: no mutex on the request path.
 
 #include <functional>
 #include <mutex>
@@ -40,13 +41,12 @@ class Worker {
 
   int index_;
   EventBasePtr base_;
+  int wakeFd_ = -1;  // eventfd
   EventPtr postEvent_;
   std::mutex postMutex_;  // guards posted_: cross-thread work only, never the request path
   std::vector<std::function<void()>> posted_;
   std::thread thread_;
 };
 
-/// Must be called once before any Worker exists: makes libevent thread-aware.
-void initLibevent();
 
 }  // namespace weir::event
