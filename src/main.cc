@@ -16,7 +16,12 @@ int main(int argc, char** argv) {
   app.add_option("-f,--config", configPath, "configuration file (YAML)")->check(CLI::ExistingFile);
   app.add_flag("-c,--check", checkOnly, "only check the configuration file and exit");
   app.set_version_flag("-v,--version", fmt::format("weir {}", WEIR_VERSION));
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version exit 0; every usage error exits 1, as a bad config does.
+    return app.exit(e) == 0 ? 0 : 1;
+  }
 
   if (configPath.empty()) {
     fmt::print(stderr, "weir: no configuration file given (-f FILE)\n{}", app.help());

@@ -44,6 +44,18 @@ constexpr int kHeadTooLarge = 431;
 
 bool isValueChar(unsigned char c) { return c == '\t' || (c >= 0x20 && c != 0x7f); }
 
+// RFC 9110 tchar.
+bool isTokenChar(unsigned char c) {
+  if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
+  switch (c) {
+    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
+    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
+      return true;
+    default:
+      return false;
+  }
+}
+
 }  // namespace
 
 HttpParser::HttpParser(Kind kind, ParserLimits limits, BodySink* sink)
@@ -70,8 +82,10 @@ HttpParser::Result HttpParser::feed(const char* data, size_t len) {
   if (llhttp_get_errno(&parser_) == HPE_PAUSED) llhttp_resume(&parser_);
 
   const bool wasInHead = !headComplete_;
-  feedStart_ = data;
-  feedEnd_ = data + len;
+  if (wasInHead && !scanHeadForFolding(data, len)) {
+    fail(kBadRequest, "obsolete line folding or whitespace at the start of a header line");
+    return {Status::kError, 0};
+  }
   llhttp_errno_t rc = llhttp_execute(&parser_, data, len);
   size_t consumed = len;
   if (rc == HPE_PAUSED || rc == HPE_PAUSED_UPGRADE) {
@@ -113,7 +127,8 @@ void HttpParser::startNext() {
   response_.clear();
   field_.clear();
   value_.clear();
-  inValue_ = headComplete_ = messageStarted_ = headSignalled_ = complete_ = false;
+  headComplete_ = messageStarted_ = headSignalled_ = complete_ = false;
+  foldScan_ = FoldScan{};
   expectNoBody_ = false;
   headBytes_ = 0;
   llhttp_errno_t err = llhttp_get_errno(&parser_);
@@ -121,11 +136,28 @@ void HttpParser::startNext() {
   if (err == HPE_PAUSED_UPGRADE) llhttp_resume_after_upgrade(&parser_);
 }
 
+bool HttpParser::scanHeadForFolding(const char* data, size_t len) {
+  // llhttp accepts obs-fold (a header line starting with SP or HT) and joins it to the value
+  // before; we reject it, so this scan looks at the head bytes before llhttp does and stops at
+  // the blank line that ends the head.
+  for (size_t i = 0; i < len && !foldScan_.done; ++i) {
+    const char c = data[i];
+    if (!foldScan_.started) {
+      foldScan_.started = c != '\r' && c != '\n';  // llhttp skips empty lines before a message
+      continue;
+    }
+    if (foldScan_.afterLf && (c == ' ' || c == '\t')) return false;
+    if (c == '\n' && (foldScan_.afterLf || foldScan_.crAfterLf)) foldScan_.done = true;
+    foldScan_.crAfterLf = foldScan_.afterLf && c == '\r';
+    foldScan_.afterLf = c == '\n';
+  }
+  return true;
+}
+
 void HttpParser::reset() {
   llhttp_init(&parser_, kind_ == Kind::kRequest ? HTTP_REQUEST : HTTP_RESPONSE, ParserCallbacks::settings());
   parser_.data = this;
   error_ = ParseError{};
-  prevValueEndedAtFeedEnd_ = false;
   startNext();
 }
 
@@ -147,18 +179,14 @@ int HttpParser::onStatus(const char* at, size_t len) {
 }
 
 int HttpParser::onHeaderField(const char* at, size_t len) {
-  if (inValue_) return fail(kBadRequest, "header field after value without completion");
+  for (size_t i = 0; i < len; ++i)
+    if (!isTokenChar(static_cast<unsigned char>(at[i]))) return fail(kBadRequest, "invalid character in header name");
   field_.append(at, len);
   if (field_.size() > limits_.maxHeadBytes) return fail(kHeadTooLarge, "header field too large");
   return 0;
 }
 
 int HttpParser::onHeaderValue(const char* at, size_t len) {
-  // llhttp accepts obs-fold and reports the continuation as a second span of the same value.
-  // A value legitimately spans two callbacks only when a feed boundary cut it.
-  if (inValue_ && !(at == feedStart_ && prevValueEndedAtFeedEnd_)) return fail(kBadRequest, "obsolete line folding");
-  inValue_ = true;
-  prevValueEndedAtFeedEnd_ = at + len == feedEnd_;
   for (size_t i = 0; i < len; ++i)
     if (!isValueChar(static_cast<unsigned char>(at[i]))) return fail(kBadRequest, "invalid character in header value");
   value_.append(at, len);
@@ -167,7 +195,6 @@ int HttpParser::onHeaderValue(const char* at, size_t len) {
 }
 
 int HttpParser::onHeaderValueComplete() {
-  inValue_ = false;
   if (field_.empty()) return fail(kBadRequest, "empty header name");
   if (!headComplete_) {  // trailers after a chunked body are read and dropped
     HeaderMap& headers = kind_ == Kind::kRequest ? request_.headers : response_.headers;
@@ -247,7 +274,9 @@ int HttpParser::onHeadersComplete() {
 }
 
 int HttpParser::onBody(const char* at, size_t len) {
-  if (sink_ != nullptr) sink_->onBodyData(at, len);
+  // llhttp closes an open body span with an empty callback when a feed brings no bytes;
+  // passing that on would write a zero-size chunk, which ends a chunked body.
+  if (sink_ != nullptr && len > 0) sink_->onBodyData(at, len);
   return 0;
 }
 

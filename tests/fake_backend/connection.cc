@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <vector>
 
 #include "websocket_accept.h"
@@ -36,13 +37,19 @@ bool Connection::start(event_base* base, evutil_socket_t fd) {
     return false;
   }
   bufferevent_setcb(bev_.get(), onRead, onWrite, onEvent, this);
-  if (bufferevent_enable(bev_.get(), EV_READ | EV_WRITE) != 0) return false;
+  // EV_WRITE stays off until a direct write leaves bytes behind (see flushOutput()).
+  if (bufferevent_disable(bev_.get(), EV_WRITE) != 0 || bufferevent_enable(bev_.get(), EV_READ) != 0) return false;
   shared_.stats.connectionAccepted();
   countedOpen_ = true;
   return true;
 }
 
 void Connection::handleRead() {
+  dispatchRead();
+  flushOutput();
+}
+
+void Connection::dispatchRead() {
   switch (state_) {
     case State::kReading:
       parseInput();
@@ -61,8 +68,34 @@ void Connection::handleRead() {
   }
 }
 
+// The bufferevent drained what flushOutput() could not write at once.
 void Connection::handleWrite() {
-  if (state_ == State::kDraining && evbuffer_get_length(output()) == 0) startLingering();
+  bufferevent_disable(bev_.get(), EV_WRITE);
+  if (state_ == State::kDraining) startLingering();
+}
+
+// Writes queued output straight to the socket at the end of each callback: a response then
+// costs one writev and no epoll_ctl. Only a remainder waits for the bufferevent's EV_WRITE.
+void Connection::flushOutput() {
+  if (state_ == State::kClosed) return;
+  evbuffer* out = output();
+  if (evbuffer_get_length(out) > 0 && (bufferevent_get_enabled(bev_.get()) & EV_WRITE) == 0) {
+    // A bufferevent keeps the front of its output frozen; thaw it for this write, as
+    // libevent's own write callback does.
+    evbuffer_unfreeze(out, 1);
+    int written = evbuffer_write(out, bufferevent_getfd(bev_.get()));
+    int error = EVUTIL_SOCKET_ERROR();
+    evbuffer_freeze(out, 1);
+    if (written < 0 && error != EAGAIN && error != EWOULDBLOCK && error != EINTR) {
+      close();
+      return;
+    }
+    if (evbuffer_get_length(out) > 0 && bufferevent_enable(bev_.get(), EV_WRITE) != 0) {
+      close();
+      return;
+    }
+  }
+  if (state_ == State::kDraining && evbuffer_get_length(out) == 0) startLingering();
 }
 
 void Connection::handleEvent(short what) {
@@ -72,6 +105,7 @@ void Connection::handleEvent(short what) {
     peerClosed_ = true;
     handlePeerClosed();
   }
+  flushOutput();
 }
 
 void Connection::handlePeerClosed() {
@@ -100,6 +134,7 @@ void Connection::handleTimer() {
   } else if (state_ == State::kLingering) {
     close();
   }
+  flushOutput();
 }
 
 // Feeds buffered input to the parser until a request needs an answer that is not immediate,
@@ -156,7 +191,7 @@ void Connection::handleHead() {
   tunnel_ = script_->upgrade && parser_.wantsWebSocket();
   if (!tunnel_) parser_.ignoreUpgrade();
   if (parser_.expectsContinue() && !parser_.isHttp10() && !script_->noResponse && !script_->reset &&
-      !writer_.writeContinue(output())) {
+      !ResponseWriter::writeContinue(output())) {
     close();
   }
 }
@@ -233,7 +268,8 @@ void Connection::answer() {
   bool sendBody = !noBody && !parser_.isHeadMethod();
   uint64_t sendBytes = sendBody ? body.size() : 0;
   if (s.closeAfter) sendBytes = std::min(sendBytes, *s.closeAfter);
-  bool ok = writer_.writeHead(output(), head) && (!sendBody || writer_.writeBody(output(), body, sendBytes, s.chunked));
+  bool ok = writer_.writeHead(output(), head) &&
+            (!sendBody || ResponseWriter::writeBody(output(), body, sendBytes, s.chunked));
   finishAnswer(ok, keepAlive && !s.closeAfter);
 }
 
@@ -264,8 +300,8 @@ void Connection::answerSimple(int status, std::string_view contentType, std::str
   head.connection = !keepOpen            ? ConnectionToken::kClose
                     : parser_.isHttp10() ? ConnectionToken::kKeepAlive
                                          : ConnectionToken::kNone;
-  bool ok =
-      writer_.writeHead(output(), head) && writer_.writeBody(output(), BodySource::ofBytes(body), body.size(), false);
+  bool ok = writer_.writeHead(output(), head) &&
+            ResponseWriter::writeBody(output(), BodySource::ofBytes(body), body.size(), false);
   finishAnswer(ok, keepOpen);
 }
 
@@ -308,8 +344,7 @@ void Connection::pumpTunnel() {
 
 void Connection::startDraining() {
   transitionTo(State::kDraining);
-  bufferevent_disable(bev_.get(), EV_READ);
-  if (evbuffer_get_length(output()) == 0) startLingering();
+  bufferevent_disable(bev_.get(), EV_READ);  // flushOutput() goes on to kLingering
 }
 
 void Connection::startLingering() {

@@ -44,7 +44,9 @@ class Connection {
   static void onTimer(evutil_socket_t, short, void* self) { static_cast<Connection*>(self)->handleTimer(); }
 
   void handleRead();
+  void dispatchRead();
   void handleWrite();
+  void flushOutput();
   void handleEvent(short what);
   void handleTimer();
   void handlePeerClosed();

@@ -2,8 +2,12 @@
 
 #include <arpa/inet.h>
 #include <event2/util.h>
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <netinet/in.h>
+#include <unistd.h>
+
+#include <array>
 
 namespace weir::fake {
 namespace {
@@ -70,7 +74,16 @@ std::string FakeBackend::start(const FakeBackendOptions& options) {
     workers_.clear();
     return error;
   }
-  for (auto& worker : workers_) worker->start();
+  std::array<int, 2> fds{};
+  if (pipe2(fds.data(), O_CLOEXEC | O_NONBLOCK) != 0) return "pipe2 failed";
+  stopReader_ = FileDescriptor(fds[0]);
+  stopWriter_ = FileDescriptor(fds[1]);
+  for (auto& worker : workers_) {
+    if (!worker->start(stopReader_.get())) {
+      stop();
+      return "cannot start worker loop";
+    }
+  }
   return {};
 }
 
@@ -113,8 +126,10 @@ std::string FakeBackend::bindWorkers(const FakeBackendOptions& options) {
 }
 
 void FakeBackend::stop() {
-  for (auto& worker : workers_) worker->stop();
+  stopWriter_.reset();  // every worker's stop event fires on the EOF
+  for (auto& worker : workers_) worker->join();
   workers_.clear();
+  stopReader_.reset();
 }
 
 }  // namespace weir::fake

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "backend_shared.h"
+#include "c_handles.h"
 #include "worker.h"
 
 namespace weir::fake {
@@ -19,6 +20,7 @@ struct FakeBackendOptions {
 };
 
 /// Owned by main and driven from the main thread: start(), then stop() (or destruction).
+/// stop() closes the write end of a pipe whose read end every worker watches.
 /// With more than one thread the first listener binds the asked-for address and the others
 /// bind the port it got, all with SO_REUSEPORT, so the kernel spreads connections over them.
 class FakeBackend {
@@ -39,6 +41,8 @@ class FakeBackend {
   std::string bindWorkers(const FakeBackendOptions& options);
 
   BackendShared shared_;
+  FileDescriptor stopReader_;
+  FileDescriptor stopWriter_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::string address_;
 };

@@ -1,7 +1,6 @@
 // weir-fake-backend: the scriptable HTTP/1.1 backend used by weir's integration tests, the demo
 // and the bench. Prints `listening HOST:PORT` once bound, runs until SIGTERM or SIGINT.
 
-#include <event2/thread.h>
 #include <fmt/format.h>
 #include <pthread.h>
 
@@ -38,10 +37,6 @@ sigset_t blockStopSignals() {
 
 /// Runs the backend until SIGINT or SIGTERM; returns the exit code.
 int run(const weir::fake::FakeBackendOptions& options, const sigset_t& stopSignals) {
-  if (evthread_use_pthreads() != 0) {
-    fmt::print(stderr, "weir-fake-backend: evthread_use_pthreads failed\n");
-    return 1;
-  }
   weir::fake::FakeBackend backend;
   std::string error = backend.start(options);
   if (!error.empty()) {

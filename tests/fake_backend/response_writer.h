@@ -50,7 +50,7 @@ class ResponseWriter {
   bool writeHead(evbuffer* out, const ResponseHead& head);
   /// Writes the first `sendBytes` bytes of `body`, framed as chunks if `chunked`; the
   /// terminating zero chunk follows only when the whole body was sent.
-  bool writeBody(evbuffer* out, const BodySource& body, uint64_t sendBytes, bool chunked);
+  static bool writeBody(evbuffer* out, const BodySource& body, uint64_t sendBytes, bool chunked);
   static bool writeContinue(evbuffer* out);
   /// Two conflicting Content-Length headers: a response no proxy may forward (bad=1).
   bool writeMalformed(evbuffer* out);

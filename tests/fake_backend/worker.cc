@@ -25,8 +25,7 @@ std::string Worker::init(const sockaddr* address, int length, bool reusePort) {
   base_.reset(event_base_new());
   if (!base_) return "event_base_new failed";
   reapEvent_.reset(event_new(base_.get(), -1, 0, onReap, this));
-  stopEvent_.reset(event_new(base_.get(), -1, 0, onStop, this));
-  if (!reapEvent_ || !stopEvent_) return "event_new failed";
+  if (!reapEvent_) return "event_new failed";
   unsigned flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_REUSEABLE;
   if (reusePort) flags |= LEV_OPT_REUSEABLE_PORT;
   listener_.reset(evconnlistener_new_bind(base_.get(), onAccept, this, flags, kListenBacklog, address, length));
@@ -37,21 +36,22 @@ std::string Worker::init(const sockaddr* address, int length, bool reusePort) {
 
 Worker::Worker(BackendShared& shared) : shared_(shared) {}
 
-Worker::~Worker() { stop(); }
+Worker::~Worker() { join(); }
 
 bool Worker::boundAddress(sockaddr_storage& address, socklen_t& length) const {
   length = sizeof address;
   return getsockname(evconnlistener_get_fd(listener_.get()), reinterpret_cast<sockaddr*>(&address), &length) == 0;
 }
 
-void Worker::start() {
+bool Worker::start(int stopFd) {
+  stopEvent_.reset(event_new(base_.get(), stopFd, EV_READ, onStop, this));
+  if (!stopEvent_ || event_add(stopEvent_.get(), nullptr) != 0) return false;
   thread_ = std::thread([this] { event_base_dispatch(base_.get()); });
+  return true;
 }
 
-void Worker::stop() {
-  if (!thread_.joinable()) return;
-  event_active(stopEvent_.get(), 0, 0);  // thread-safe once evthread_use_pthreads() ran
-  thread_.join();
+void Worker::join() {
+  if (thread_.joinable()) thread_.join();
 }
 
 void Worker::breakLoop() { event_base_loopbreak(base_.get()); }

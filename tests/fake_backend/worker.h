@@ -20,7 +20,8 @@ class Connection;
 
 /// An event loop on its own thread with its own listener (SO_REUSEPORT siblings share one
 /// port), owning the connections it accepted. Everything runs on the worker's thread except
-/// start() and stop(), which the main thread calls.
+/// start() and join(), which the main thread calls. No libevent locking is needed: the only
+/// cross-thread signal is the stop pipe becoming readable.
 class Worker {
  public:
   /// Creates the loop and binds a listener to `address`; null and `error` set on failure.
@@ -33,9 +34,10 @@ class Worker {
 
   /// The bound address: the actual port when port 0 was asked for.
   bool boundAddress(sockaddr_storage& address, socklen_t& length) const;
-  void start();
-  /// Breaks the loop (also when it has not started yet) and joins the thread.
-  void stop();
+  /// Runs the loop on a new thread until `stopFd` becomes readable (its writer closed).
+  bool start(int stopFd);
+  /// Waits for the thread started by start() to finish.
+  void join();
   /// Called by a closed connection; the worker destroys it once the callback has returned.
   void retire(Connection* connection);
 

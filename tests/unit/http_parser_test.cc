@@ -138,6 +138,42 @@ TEST(HttpParser, RejectsTransferEncodingOtherThanFinalChunked) {
   expectRejected("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding:\tchunked\x0b\r\n\r\n");
 }
 
+TEST(HttpParser, RejectsObsFoldOfAnEmptyValue) {
+  expectRejected("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding:\r\n chunked\r\n\r\n0\r\n\r\n");
+  expectRejected("POST / HTTP/1.1\r\nHost: x\r\nContent-Length:\r\n\t5\r\n\r\nhello");
+  expectRejected("GET / HTTP/1.1\r\n Host: x\r\n\r\n");
+}
+
+TEST(HttpParser, RejectsSpaceInsideHeaderName) { expectRejected("GET / HTTP/1.1\r\nHost: x\r\nX Pad: v\r\n\r\n"); }
+
+TEST(HttpParser, BodyBytesAfterTheHeadAreNotScannedAsHeaders) {
+  ParseRun run;
+  EXPECT_EQ(run.run("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\n\n \n\t"), HttpParser::Status::kComplete);
+  EXPECT_EQ(run.sink.body, "\n \n\t");
+}
+
+TEST(HttpParser, EmptyFeedMidBodyDeliversNoEmptyBodyCall) {
+  struct CountingSink final : BodySink {
+    int emptyCalls = 0;
+    size_t total = 0;
+    void onBodyData(const char*, size_t len) override {
+      if (len == 0) ++emptyCalls;
+      total += len;
+    }
+  } sink;
+  HttpParser p(HttpParser::Kind::kResponse, {}, &sink);
+  std::string in = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n8\r\nabcd";
+  auto r = p.feed(in.data(), in.size());
+  ASSERT_EQ(r.status, HttpParser::Status::kHead);
+  r = p.feed(in.data() + r.consumed, in.size() - r.consumed);
+  ASSERT_EQ(r.status, HttpParser::Status::kNeedMore);
+  char none[1];
+  r = p.feed(none, 0);
+  EXPECT_EQ(r.status, HttpParser::Status::kNeedMore);
+  EXPECT_EQ(sink.emptyCalls, 0);
+  EXPECT_EQ(sink.total, 4u);
+}
+
 TEST(HttpParser, RejectsObsFold) {
   expectRejected("GET / HTTP/1.1\r\nHost: x\r\nX-A: a\r\n b\r\n\r\n");
   expectRejected("GET / HTTP/1.1\r\nHost: x\r\nX-A: a\r\n\tb\r\n\r\n");

@@ -94,6 +94,7 @@ class HttpParser {
   bool validateRequestHead();
   bool validateResponseHead();
   bool checkTransferEncoding(const HeaderMap& headers);
+  bool scanHeadForFolding(const char* data, size_t len);
 
   Kind kind_;
   ParserLimits limits_;
@@ -104,10 +105,12 @@ class HttpParser {
   ParseError error_;
   std::string field_;
   std::string value_;
-  bool inValue_ = false;
-  const char* feedStart_ = nullptr;
-  const char* feedEnd_ = nullptr;
-  bool prevValueEndedAtFeedEnd_ = false;
+  struct FoldScan {
+    bool started = false;
+    bool afterLf = false;
+    bool crAfterLf = false;
+    bool done = false;
+  } foldScan_;
   bool headComplete_ = false;
   bool messageStarted_ = false;
   bool expectNoBody_ = false;

@@ -1,0 +1,320 @@
+#!/usr/bin/env bash
+# bench/run.sh: weir vs HAProxy vs nginx under wrk, same job, same conditions. See bench/README.md.
+#
+#   bench/run.sh [--build DIR] [--rounds N] [--duration SECONDS] [--record] [--keep]
+#
+# Layout: three weir-fake-backends, and weir, HAProxy and nginx all running at once on 127.0.0.1,
+# each proxy configured from bench/*.in for the same job (one thread, roundrobin, keep-alive on
+# both sides). The proxies are pinned to core 0, wrk and the backends to core 1. For each case the
+# runs are interleaved: weir HAProxy nginx weir HAProxy nginx ... For each run we keep wrk's
+# output and the proxy's CPU time (utime+stime from /proc, over the proxy and its children)
+# sampled just before and just after wrk; bench/compare.py turns that into the tables.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BENCH=$ROOT/bench
+BUILD=build
+ROUNDS=3
+DURATION=5
+RECORD=0
+KEEP=0
+PROXY_CPU=0
+LOAD_CPU=1
+WARMUP=1          # seconds of unmeasured load per proxy before each case
+READY_DEADLINE=10 # seconds to wait for anything we start to become ready
+
+usage() {
+  sed -n '2,4p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  cat <<EOF
+  --build DIR       build directory with weir and tests/weir-fake-backend (default: build);
+                    configured and built with Ninja if either binary is missing
+  --rounds N        interleaved rounds per case (default: 3)
+  --duration S      seconds of wrk per run (default: 5)
+  --record          append the results to bench/RESULTS.md
+  --keep            keep the temporary directory (configs, logs, every wrk output)
+EOF
+}
+
+while (($#)); do
+  case $1 in
+    --build) BUILD=${2:?--build needs a directory}; shift 2 ;;
+    --build=*) BUILD=${1#*=}; shift ;;
+    --rounds) ROUNDS=${2:?--rounds needs a number}; shift 2 ;;
+    --rounds=*) ROUNDS=${1#*=}; shift ;;
+    --duration) DURATION=${2:?--duration needs seconds}; shift 2 ;;
+    --duration=*) DURATION=${1#*=}; shift ;;
+    --record) RECORD=1; shift ;;
+    --keep) KEEP=1; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "run.sh: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
+  esac
+done
+if ! [[ $ROUNDS =~ ^[0-9]+$ ]] || ((ROUNDS < 1 || ROUNDS > 50)); then
+  echo "run.sh: --rounds must be 1..50" >&2; exit 2
+fi
+if ! [[ $DURATION =~ ^[0-9]+$ ]] || ((DURATION < 1 || DURATION > 300)); then
+  echo "run.sh: --duration must be 1..300 seconds" >&2; exit 2
+fi
+[[ $BUILD = /* ]] || BUILD=$ROOT/$BUILD
+
+for tool in wrk haproxy nginx taskset curl python3 getconf; do
+  command -v "$tool" >/dev/null || { echo "run.sh: '$tool' not found in PATH" >&2; exit 1; }
+done
+NPROC=$(nproc)
+if ((NPROC < 2)); then
+  echo "run.sh: needs at least 2 cores (proxy on core $PROXY_CPU, load on core $LOAD_CPU); this machine has $NPROC" >&2
+  exit 1
+fi
+
+WEIR=$BUILD/weir
+FAKE=$BUILD/tests/weir-fake-backend
+if [[ ! -x $WEIR || ! -x $FAKE ]]; then
+  echo "== building weir and weir-fake-backend in $BUILD"
+  [[ -f $BUILD/build.ninja ]] || cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release
+  ninja -C "$BUILD" weir weir-fake-backend
+fi
+
+RUN=$(mktemp -d "${TMPDIR:-/tmp}/weir-bench.XXXXXX")
+declare -a PIDS=()    # everything we started, in start order
+
+stop_pid() {  # TERM, poll up to 5 s, then KILL. Only ever called with PIDs we started.
+  local pid=$1 i
+  kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < 50; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; fi
+  wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+  local status=$? i
+  trap - EXIT INT TERM
+  # nginx workers are children of the master we started: note them before stopping the master.
+  local -a extra=()
+  if [[ -n ${NGINX_PID:-} ]]; then mapfile -t extra < <(pgrep -P "$NGINX_PID" 2>/dev/null || true); fi
+  for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do stop_pid "${PIDS[i]}"; done
+  for pid in "${extra[@]}"; do
+    if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; fi
+  done
+  if ((KEEP)); then echo "== kept $RUN"; else rm -rf "$RUN"; fi
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Raise the descriptor limit as far as the hard limit allows (400 clients + upstream connections).
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+# start NAME CPU CMD...: runs CMD pinned to CPU in the background, stdout/stderr in $RUN/NAME.*.
+# taskset execs CMD, so $! is CMD's own PID.
+start() {
+  local name=$1 cpu=$2; shift 2
+  taskset -c "$cpu" "$@" >"$RUN/$name.out" 2>"$RUN/$name.err" </dev/null &
+  PIDS+=("$!")
+  LAST_PID=$!
+}
+
+die_with_log() {  # die_with_log MESSAGE NAME
+  echo "run.sh: $1" >&2
+  for f in "$RUN/$2.out" "$RUN/$2.err"; do
+    [[ -s $f ]] && { echo "--- $f" >&2; tail -n 20 "$f" >&2; }
+  done
+  exit 1
+}
+
+# wait_listening NAME PID: polls NAME's stdout for "listening HOST:PORT"; prints PORT.
+wait_listening() {
+  local name=$1 pid=$2 deadline=$((SECONDS + READY_DEADLINE)) line
+  while ((SECONDS < deadline)); do
+    line=$(grep -m1 '^listening ' "$RUN/$name.out" 2>/dev/null || true)
+    if [[ -n $line ]]; then echo "${line##*:}"; return 0; fi
+    kill -0 "$pid" 2>/dev/null || die_with_log "$name exited before listening" "$name"
+    sleep 0.05
+  done
+  die_with_log "$name did not print 'listening' within ${READY_DEADLINE}s" "$name"
+}
+
+# wait_http NAME PID URL: polls URL until it answers 200, within the deadline.
+wait_http() {
+  local name=$1 pid=$2 url=$3 deadline=$((SECONDS + READY_DEADLINE)) code
+  while ((SECONDS < deadline)); do
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "$url" 2>/dev/null || true)
+    [[ $code == 200 ]] && return 0
+    kill -0 "$pid" 2>/dev/null || die_with_log "$name exited before answering $url" "$name"
+    sleep 0.1
+  done
+  die_with_log "$name did not answer 200 on $url within ${READY_DEADLINE}s (last: '$code')" "$name"
+}
+
+# free_ports N: N currently free TCP ports on 127.0.0.1.
+free_ports() {
+  python3 - "$1" <<'EOF'
+import socket, sys
+socks = []
+for _ in range(int(sys.argv[1])):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    socks.append(s)
+print(" ".join(str(s.getsockname()[1]) for s in socks))
+EOF
+}
+
+# render TEMPLATE OUT: fills the @NAME@ placeholders of a bench/*.in template.
+render() {
+  sed -e "s|@PORT@|$PORT|g" -e "s|@B1@|${BACKEND_PORTS[0]}|g" -e "s|@B2@|${BACKEND_PORTS[1]}|g" \
+      -e "s|@B3@|${BACKEND_PORTS[2]}|g" -e "s|@RUNDIR@|$RUNDIR|g" \
+      -e "s|@USER@|$(id -un)|g" -e "s|@GROUP@|$(id -gn)|g" "$1" >"$2"
+}
+
+# proc_ticks PID: utime+stime (clock ticks) of PID and of its children (nginx's worker), summed.
+proc_ticks() {
+  local total=0 p stat
+  local -a f
+  for p in "$1" $(pgrep -P "$1" 2>/dev/null || true); do
+    stat=$(cat "/proc/$p/stat" 2>/dev/null) || continue
+    read -ra f <<<"${stat##*) }"   # f[0] is field 3 (state): utime is field 14, stime 15
+    total=$((total + f[11] + f[12]))
+  done
+  echo "$total"
+}
+
+# ---------------------------------------------------------------------------------------------
+echo "== run directory $RUN"
+load1=$(cut -d' ' -f1 /proc/loadavg)
+echo "== machine: $NPROC cores, load average $load1 at start"
+if awk -v l="$load1" 'BEGIN { exit !(l > 0.5) }'; then
+  echo "   warning: the machine is not idle (load $load1); numbers will be noisier than usual"
+fi
+
+BACKEND_PORTS=()
+for n in 1 2 3; do
+  start "b$n" "$LOAD_CPU" "$FAKE" --name "b$n" --listen 127.0.0.1:0 --threads 1
+  BACKEND_PORTS+=("$(wait_listening "b$n" "$LAST_PID")")
+done
+echo "== backends b1 b2 b3 on 127.0.0.1:${BACKEND_PORTS[0]} :${BACKEND_PORTS[1]} :${BACKEND_PORTS[2]}"
+
+PROXIES=(weir haproxy nginx)
+read -r -a PROXY_PORTS <<<"$(free_ports 3)"
+declare -A PORT_OF PID_OF
+for i in 0 1 2; do
+  proxy=${PROXIES[i]}
+  PORT=${PROXY_PORTS[i]}
+  RUNDIR=$RUN/$proxy
+  mkdir -p "$RUNDIR"
+  case $proxy in
+    weir)
+      render "$BENCH/weir.yaml.in" "$RUNDIR/weir.yaml"
+      start weir "$PROXY_CPU" "$WEIR" -f "$RUNDIR/weir.yaml" ;;
+    haproxy)
+      render "$BENCH/haproxy.cfg.in" "$RUNDIR/haproxy.cfg"
+      start haproxy "$PROXY_CPU" haproxy -db -f "$RUNDIR/haproxy.cfg" ;;
+    nginx)
+      render "$BENCH/nginx.conf.in" "$RUNDIR/nginx.conf"
+      start nginx "$PROXY_CPU" nginx -p "$RUNDIR" -c "$RUNDIR/nginx.conf"
+      NGINX_PID=$LAST_PID ;;
+  esac
+  PORT_OF[$proxy]=$PORT
+  PID_OF[$proxy]=$LAST_PID
+done
+for proxy in "${PROXIES[@]}"; do
+  wait_http "$proxy" "${PID_OF[$proxy]}" "http://127.0.0.1:${PORT_OF[$proxy]}/"
+  echo "== $proxy ready on 127.0.0.1:${PORT_OF[$proxy]} (pid ${PID_OF[$proxy]})"
+done
+
+# Sanity: every proxy must spread requests over the three backends and carry 64 KiB intact.
+SANITY=$RUN/sanity.txt
+: >"$SANITY"
+for proxy in "${PROXIES[@]}"; do
+  base=http://127.0.0.1:${PORT_OF[$proxy]}
+  bodies=$(for _ in 1 2 3 4 5 6; do curl -s --max-time 2 "$base/" || echo "(error)"; done | sort | uniq -c | awk '{printf "%s×%s ", $2, $1}')
+  big=$(curl -s -o /dev/null --max-time 5 -w '%{http_code} %{size_download}' "$base/?size=65536" || echo "error")
+  line="$proxy: 6 requests to / -> ${bodies}; /?size=65536 -> status+bytes '$big'"
+  ok=1
+  [[ $bodies == "b1×2 b2×2 b3×2 " ]] || ok=0
+  [[ $big == "200 65536" ]] || ok=0
+  ((ok)) || line="WARNING $line (expected b1×2 b2×2 b3×2 and '200 65536')"
+  echo "   $line" | tee -a "$SANITY"
+done
+
+CLK_TCK=$(getconf CLK_TCK)
+# name  connections  path
+CASES=(
+  "small-c50 50 /"
+  "small-c400 400 /"
+  "64k-c50 50 /?size=65536"
+)
+RUNS=$RUN/runs.tsv
+printf 'case\tconnections\tround\tproxy\tcpu_ticks\talive\twrk_output\n' >"$RUNS"
+WRK_LIMIT=$((DURATION + 30))  # hard bound on one wrk run
+
+run_wrk() {  # run_wrk SECONDS CONNECTIONS URL OUTFILE
+  timeout -k 5 "$((${1} + 30))" taskset -c "$LOAD_CPU" \
+    wrk -t1 -c"$2" -d"${1}s" --latency "$3" >"$4" 2>&1 || echo "(wrk exit status $?)" >>"$4"
+}
+
+total_runs=$((${#CASES[@]} * ROUNDS * ${#PROXIES[@]}))
+n=0
+echo "== $total_runs runs of ${DURATION}s (wrk -t1 --latency, each bounded to ${WRK_LIMIT}s), CLK_TCK=$CLK_TCK"
+for spec in "${CASES[@]}"; do
+  read -r cname conns path <<<"$spec"
+  for proxy in "${PROXIES[@]}"; do  # warm-up: fills the upstream keep-alive pools; not measured
+    kill -0 "${PID_OF[$proxy]}" 2>/dev/null || continue
+    run_wrk "$WARMUP" "$conns" "http://127.0.0.1:${PORT_OF[$proxy]}$path" "$RUN/warmup-$cname-$proxy.txt"
+  done
+  for ((round = 1; round <= ROUNDS; round++)); do
+    for proxy in "${PROXIES[@]}"; do
+      n=$((n + 1))
+      pid=${PID_OF[$proxy]}
+      out=$RUN/wrk-$cname-r$round-$proxy.txt
+      if ! kill -0 "$pid" 2>/dev/null; then
+        echo "(proxy $proxy is not running: pid $pid exited)" >"$out"
+        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$cname" "$conns" "$round" "$proxy" 0 0 "$out" >>"$RUNS"
+        echo "   [$n/$total_runs] $cname round $round $proxy: SKIPPED, the proxy has exited"
+        continue
+      fi
+      before=$(proc_ticks "$pid")
+      run_wrk "$DURATION" "$conns" "http://127.0.0.1:${PORT_OF[$proxy]}$path" "$out"
+      after=$(proc_ticks "$pid")
+      alive=1
+      kill -0 "$pid" 2>/dev/null || alive=0
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$cname" "$conns" "$round" "$proxy" "$((after - before))" "$alive" "$out" >>"$RUNS"
+      echo "   [$n/$total_runs] $cname round $round $proxy: $(python3 "$BENCH/compare.py" --one "$out" "$((after - before))" "$CLK_TCK")"
+      ((alive)) || echo "   warning: $proxy (pid $pid) exited during this run"
+    done
+  done
+done
+
+# Logs of the proxies: anything they said is worth a look (nginx warns when it spills to disk).
+LOGNOTES=$RUN/lognotes.txt
+: >"$LOGNOTES"
+for f in "$RUN/weir.out" "$RUN/weir.err" "$RUN/haproxy.out" "$RUN/haproxy.err" "$RUN/nginx.err" "$RUN/nginx/error.log"; do
+  [[ -s $f ]] || continue
+  {
+    echo "${f#"$RUN"/}: $(wc -l <"$f") lines, last ones:"
+    tail -n 5 "$f" | cut -c1-200 | sed 's/^/    /'
+  } >>"$LOGNOTES"
+done
+if [[ -s $LOGNOTES ]]; then echo "== proxy logs"; cat "$LOGNOTES"; fi
+
+versions() {
+  echo "- haproxy: $(haproxy -v 2>&1 | head -n1)"
+  echo "- nginx: $(nginx -v 2>&1 | head -n1)"
+  echo "- wrk: $(wrk -v 2>&1 | head -n1)"
+  echo "- weir: $("$WEIR" --version 2>&1 | head -n1), git $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" status --porcelain 2>/dev/null | grep -q . && echo ' (working tree has uncommitted changes)')"
+}
+{
+  echo "- date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+  echo "- machine: nproc $NPROC, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), kernel $(uname -r), load average at start $load1"
+  versions
+  echo "- method: $ROUNDS interleaved rounds × ${DURATION}s per case (plus ${WARMUP}s warm-up per proxy), wrk -t1 --latency; proxy on core $PROXY_CPU, wrk + 3 fake backends on core $LOAD_CPU"
+} >"$RUN/header.md"
+
+record_args=()
+((RECORD)) && record_args=(--record "$BENCH/RESULTS.md")
+echo
+python3 "$BENCH/compare.py" --runs "$RUNS" --clk-tck "$CLK_TCK" --header "$RUN/header.md" \
+  --sanity "$SANITY" --lognotes "$LOGNOTES" "${record_args[@]}"
