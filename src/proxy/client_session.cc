@@ -1,6 +1,7 @@
 // ClientSession, client side: reading requests, local replies, the end of each exchange.
 #include "weir/proxy/client_session.h"
 
+#include <algorithm>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
@@ -131,6 +132,10 @@ void ClientSession::parseRequest() {
   evbuffer* in = bufferevent_get_input(client_.get());
   while (!requestDone_ && (state_ == State::kReadingHead || state_ == State::kConnecting || state_ == State::kExchanging)) {
     if (requestSinkFull()) return;  // resumed by the server side's write callback
+    if (requestPassthrough_) {
+      if (!passRequestBody(in)) return;
+      continue;
+    }
     evbuffer_iovec vec{};
     const int chains = evbuffer_peek(in, -1, nullptr, &vec, 1);
     const size_t avail = chains > 0 ? vec.iov_len : 0;
@@ -175,10 +180,29 @@ void ClientSession::onRequestHead() {
   }
   outHead_.clear();
   writeRequestHead(req, ForwardingInfo{feOptions_.forwardfor, peerIp_, "http"}, outHead_);
+  if (req.framing == http::BodyFraming::kContentLength) {
+    requestPassthrough_ = true;
+    requestBodyLeft_ = req.contentLength;
+  }
   timeval clientTimeout = toTimeval(feOptions_.timeout.client);
   bufferevent_set_timeouts(client_.get(), &clientTimeout, &clientTimeout);
   transitionTo(State::kConnecting);
   connectUpstream();
+}
+
+// Moves Content-Length body bytes straight into the request sink. Returns true to go on
+// parsing (the body is complete), false to wait for more bytes.
+bool ClientSession::passRequestBody(evbuffer* in) {
+  const size_t n = static_cast<size_t>(std::min<uint64_t>(requestBodyLeft_, evbuffer_get_length(in)));
+  if (n > 0) {
+    if (state_ == State::kExchanging) bodyForwarded_ = true;
+    evbuffer_remove_buffer(in, requestSink(), n);
+    requestBodyLeft_ -= n;
+  }
+  if (requestBodyLeft_ > 0) return false;
+  requestPassthrough_ = false;
+  onRequestComplete();
+  return false;
 }
 
 void ClientSession::forwardRequestBody(const char* data, size_t len) {
@@ -244,7 +268,7 @@ void ClientSession::finishExchange() {
 
 void ClientSession::startNextRequest() {
   ++requestsServed_;
-  requestParser_.startNext();
+  requestParser_.reset();  // also after a body that bypassed llhttp
   backend_ = nullptr;
   server_ = nullptr;
   tried_.clear();
@@ -252,6 +276,8 @@ void ClientSession::startNextRequest() {
   requestDone_ = responseHeadSent_ = responseStarted_ = bodyForwarded_ = closeAfterResponse_ = false;
   upstreamReadPaused_ = sent100_ = logged_ = false;
   clientFraming_ = ClientFraming::kNone;
+  requestPassthrough_ = responsePassthrough_ = false;
+  requestBodyLeft_ = responseBodyLeft_ = 0;
   status_ = -1;
   bytesOut_ = 0;
   termination_ = "--";

@@ -1,4 +1,5 @@
 // ClientSession, server side: choosing and connecting to a server, retries, the response.
+#include <algorithm>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
@@ -102,6 +103,7 @@ void ClientSession::onUpstreamConnected() {
   responseParser_.reset();
   responseParser_.setExpectNoBody(requestParser_.request().isHead());
   responseStarted_ = false;
+  responsePassthrough_ = false;
   transitionTo(State::kExchanging);
   evbuffer* out = bufferevent_get_output(bev);
   evbuffer_add(out, outHead_.data(), outHead_.size());
@@ -160,6 +162,10 @@ void ClientSession::parseResponse() {
       upstreamReadPaused_ = true;  // resumed by the client's write callback
       bufferevent_disable(upstream_->bev(), EV_READ);
       return;
+    }
+    if (responsePassthrough_) {
+      if (!passResponseBody(in, clientOut)) return;
+      continue;
     }
     evbuffer_iovec vec{};
     const int chains = evbuffer_peek(in, -1, nullptr, &vec, 1);
@@ -227,6 +233,26 @@ void ClientSession::onResponseHead() {
   bytesOut_ += scratch_.size();
   evbuffer_add(bufferevent_get_output(client_.get()), scratch_.data(), scratch_.size());
   responseHeadSent_ = true;
+  if (clientFraming_ == ClientFraming::kContentLength) {
+    responsePassthrough_ = true;
+    responseBodyLeft_ = resp.contentLength;
+  }
+}
+
+// Moves Content-Length body bytes to the client without parsing them. Returns true when some
+// moved and the body goes on (loop again for the backpressure check), false otherwise.
+bool ClientSession::passResponseBody(evbuffer* in, evbuffer* clientOut) {
+  const size_t n = static_cast<size_t>(std::min<uint64_t>(responseBodyLeft_, evbuffer_get_length(in)));
+  if (n > 0) {
+    evbuffer_remove_buffer(in, clientOut, n);
+    responseBodyLeft_ -= n;
+    bytesOut_ += n;
+  }
+  if (responseBodyLeft_ == 0) {
+    onResponseComplete();
+    return false;
+  }
+  return n > 0;
 }
 
 void ClientSession::forwardResponseBody(const char* data, size_t len) {
@@ -263,7 +289,7 @@ void ClientSession::onUpstreamClosed(bool timedOut) {
     failExchange(timedOut ? Failure::kServerTimeout : Failure::kServerClosed);
     return;
   }
-  if (!timedOut && responseParser_.finishAtEof() == http::HttpParser::Status::kComplete) {
+  if (!timedOut && !responsePassthrough_ && responseParser_.finishAtEof() == http::HttpParser::Status::kComplete) {
     onResponseComplete();
     return;
   }

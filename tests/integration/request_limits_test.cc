@@ -4,14 +4,13 @@
 // `timeout.http_keep_alive`. Every one of these errors closes the connection: a request
 // pipelined behind the rejected one is never read, let alone forwarded.
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <chrono>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "support/fake_backend.h"
 #include "support/http_get.h"
@@ -64,8 +63,7 @@ bool saysClose(const HttpResponse& response) {
 class RequestLimitsTest : public ::testing::Test {
  protected:
   void start(const std::string& tuneYaml = "", const std::string& defaultsYaml = "") {
-    weir_ = std::make_unique<WeirInstance>(
-        configWithTune(backend_.address(), tuneYaml, defaultsYaml));
+    weir_ = std::make_unique<WeirInstance>(configWithTune(backend_.address(), tuneYaml, defaultsYaml));
   }
 
   /// Sends `request` with kPipelined right behind it on one connection and expects exactly

@@ -7,6 +7,7 @@
 // proxy and a server disagreeing about framing would turn into a second request. The fake backend
 // records everything it receives, so the tests assert what actually reached it.
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -14,8 +15,6 @@
 #include <ostream>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "support/fake_backend.h"
 #include "support/http_get.h"
@@ -44,9 +43,7 @@ std::string badChunkedPost(const std::string& sizeLine) {
   return post("Transfer-Encoding: chunked\r\n", sizeLine + "\r\n0\r\n\r\n" + kSmuggled);
 }
 
-bool containsText(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+bool containsText(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 bool headerHasToken(const HttpResponse& response, std::string_view name, std::string_view token) {
   for (const std::string& value : response.headers.getAll(name)) {
@@ -98,8 +95,8 @@ std::string describeRecords(const std::vector<RecordedRequest>& records) {
   std::string out;
   for (const RecordedRequest& r : records) {
     out += r.malformed ? fmt::format("  conn={} malformed: {}\n", r.conn, r.malformedReason)
-                       : fmt::format("  conn={} req={} head={} body={}\n", r.conn, r.req,
-                                     escapeBytes(r.head, 300), escapeBytes(r.body, 80));
+                       : fmt::format("  conn={} req={} head={} body={}\n", r.conn, r.req, escapeBytes(r.head, 300),
+                                     escapeBytes(r.body, 80));
   }
   return out;
 }
@@ -115,68 +112,53 @@ void PrintTo(const SmugglingCase& row, std::ostream* out) { *out << row.name; }
 
 std::vector<SmugglingCase> smugglingCases() {
   const std::string chunkedSmuggle = "0\r\n\r\n" + kSmuggled;  // ends early when read as chunked
-  const std::string chunkedCarry =  // carries the smuggled request inside one chunk
+  const std::string chunkedCarry =                             // carries the smuggled request inside one chunk
       fmt::format("{:x}\r\n{}\r\n0\r\n\r\n", kSmuggled.size(), kSmuggled);
   const std::string nul(1, '\0');
   return {
       // CL.TE and TE.CL: both framings present, in either order.
       {"ContentLengthThenTransferEncoding",
-       post(contentLength(chunkedSmuggle.size()) + "Transfer-Encoding: chunked\r\n",
-            chunkedSmuggle)},
-      {"TransferEncodingThenContentLength",
-       post("Transfer-Encoding: chunked\r\n" + contentLength(4), chunkedCarry)},
+       post(contentLength(chunkedSmuggle.size()) + "Transfer-Encoding: chunked\r\n", chunkedSmuggle)},
+      {"TransferEncodingThenContentLength", post("Transfer-Encoding: chunked\r\n" + contentLength(4), chunkedCarry)},
       {"ContentLengthWithTransferEncodingInHttp10",
        "POST /first HTTP/1.0\r\nHost: weir.test\r\nContent-Length: 4\r\n"
        "Transfer-Encoding: chunked\r\n\r\n" +
            chunkedCarry},
       // TE.TE: a Transfer-Encoding one parser may not recognise.
       {"TransferEncodingXchunked", post("Transfer-Encoding: xchunked\r\n", chunkedSmuggle)},
-      {"TransferEncodingChunkedThenIdentity",
-       post("Transfer-Encoding: chunked, identity\r\n", chunkedSmuggle)},
-      {"TransferEncodingNameAfterLeadingSpace",
-       post("X-Pad: y\r\n Transfer-Encoding: chunked\r\n", chunkedSmuggle)},
+      {"TransferEncodingChunkedThenIdentity", post("Transfer-Encoding: chunked, identity\r\n", chunkedSmuggle)},
+      {"TransferEncodingNameAfterLeadingSpace", post("X-Pad: y\r\n Transfer-Encoding: chunked\r\n", chunkedSmuggle)},
       {"TransferEncodingTabBeforeColon",
-       post("Transfer-Encoding\t: chunked\r\n" + contentLength(chunkedSmuggle.size()),
-            chunkedSmuggle)},
+       post("Transfer-Encoding\t: chunked\r\n" + contentLength(chunkedSmuggle.size()), chunkedSmuggle)},
       {"TransferEncodingSpaceBeforeColon",
-       post("Transfer-Encoding : chunked\r\n" + contentLength(chunkedSmuggle.size()),
-            chunkedSmuggle)},
-      {"TransferEncodingVerticalTabBeforeValue",
-       post("Transfer-Encoding:\x0b" "chunked\r\n", chunkedSmuggle)},
+       post("Transfer-Encoding : chunked\r\n" + contentLength(chunkedSmuggle.size()), chunkedSmuggle)},
+      {"TransferEncodingVerticalTabBeforeValue", post("Transfer-Encoding:\x0b"
+                                                      "chunked\r\n",
+                                                      chunkedSmuggle)},
       {"TransferEncodingDuplicatedWithBogusSecond",
        post("Transfer-Encoding: chunked\r\nTransfer-Encoding: x\r\n", chunkedSmuggle)},
       {"TransferEncodingDuplicatedChunked",
        post("Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n", chunkedSmuggle)},
       {"TransferEncodingInHttp10",
-       "POST /first HTTP/1.0\r\nHost: weir.test\r\nTransfer-Encoding: chunked\r\n\r\n" +
-           chunkedSmuggle},
+       "POST /first HTTP/1.0\r\nHost: weir.test\r\nTransfer-Encoding: chunked\r\n\r\n" + chunkedSmuggle},
       {"TransferEncodingObsFold", post("Transfer-Encoding:\r\n chunked\r\n", chunkedSmuggle)},
       // Content-Length: several, or not a plain decimal number.
-      {"ContentLengthTwiceDiffering",
-       post(contentLength(0) + contentLength(kSmuggled.size()), kSmuggled)},
-      {"ContentLengthTwiceEqual",
-       post(contentLength(kSmuggled.size()) + contentLength(kSmuggled.size()), kSmuggled)},
-      {"ContentLengthCommaList",
-       post(fmt::format("Content-Length: 0, {}\r\n", kSmuggled.size()), kSmuggled)},
+      {"ContentLengthTwiceDiffering", post(contentLength(0) + contentLength(kSmuggled.size()), kSmuggled)},
+      {"ContentLengthTwiceEqual", post(contentLength(kSmuggled.size()) + contentLength(kSmuggled.size()), kSmuggled)},
+      {"ContentLengthCommaList", post(fmt::format("Content-Length: 0, {}\r\n", kSmuggled.size()), kSmuggled)},
       {"ContentLengthPlusSign", post("Content-Length: +0\r\n", kSmuggled)},
       {"ContentLengthMinusSign", post("Content-Length: -1\r\n", kSmuggled)},
       {"ContentLengthHex", post(fmt::format("Content-Length: 0x{:x}\r\n", kSmuggled.size()), kSmuggled)},
-      {"ContentLengthSpaceInside",
-       post(fmt::format("Content-Length: 0 {}\r\n", kSmuggled.size()), kSmuggled)},
+      {"ContentLengthSpaceInside", post(fmt::format("Content-Length: 0 {}\r\n", kSmuggled.size()), kSmuggled)},
       {"ContentLengthOverflow", post("Content-Length: 18446744073709551616\r\n", kSmuggled)},
       {"ContentLengthEmpty", post("Content-Length: \r\n", kSmuggled)},
-      {"ContentLengthObsFold",
-       post(fmt::format("Content-Length:\r\n {}\r\n", kSmuggled.size()), kSmuggled)},
-      {"ContentLengthSpaceBeforeColon",
-       post(fmt::format("Content-Length : {}\r\n", kSmuggled.size()), kSmuggled)},
+      {"ContentLengthObsFold", post(fmt::format("Content-Length:\r\n {}\r\n", kSmuggled.size()), kSmuggled)},
+      {"ContentLengthSpaceBeforeColon", post(fmt::format("Content-Length : {}\r\n", kSmuggled.size()), kSmuggled)},
       // Line endings.
-      {"BareCrLineEnding",
-       post(fmt::format("X-Pad: a\rContent-Length: {}\r\n", kSmuggled.size()), kSmuggled)},
-      {"BareLfBeforeTransferEncoding",
-       post("X-Pad: a\nTransfer-Encoding: chunked\r\n", chunkedSmuggle)},
+      {"BareCrLineEnding", post(fmt::format("X-Pad: a\rContent-Length: {}\r\n", kSmuggled.size()), kSmuggled)},
+      {"BareLfBeforeTransferEncoding", post("X-Pad: a\nTransfer-Encoding: chunked\r\n", chunkedSmuggle)},
       {"BareLfLineEndings",
-       fmt::format("POST /first HTTP/1.1\nHost: weir.test\nContent-Length: {}\n\n{}",
-                   kSmuggled.size(), kSmuggled)},
+       fmt::format("POST /first HTTP/1.1\nHost: weir.test\nContent-Length: {}\n\n{}", kSmuggled.size(), kSmuggled)},
       // Bytes that are not allowed in a header.
       {"NulInHeaderValue", post("X-Pad: a" + nul + "b\r\n", "") + kSmuggled},
       {"ControlCharInHeaderValue", post("X-Pad: a\x01z\r\n", "") + kSmuggled},
@@ -192,8 +174,7 @@ std::vector<SmugglingCase> smugglingCases() {
       {"ChunkSizeEmpty", badChunkedPost("")},
       {"ChunkSizeWithLeadingSpace", badChunkedPost(" 5")},
       {"ChunkSizeOverflow", badChunkedPost("10000000000000000")},
-      {"ChunkDataLongerThanSize",
-       post("Transfer-Encoding: chunked\r\n", "3\r\nhello\r\n0\r\n\r\n" + kSmuggled)},
+      {"ChunkDataLongerThanSize", post("Transfer-Encoding: chunked\r\n", "3\r\nhello\r\n0\r\n\r\n" + kSmuggled)},
       // Request line.
       {"Http09RequestLine", "GET /first\r\n" + kSmuggled},
       {"InvalidMethod", "GE<T /first HTTP/1.1\r\nHost: weir.test\r\n\r\n" + kSmuggled},
@@ -203,8 +184,7 @@ std::vector<SmugglingCase> smugglingCases() {
   };
 }
 
-class SmugglingPayloadTest : public ProxyFixture,
-                             public ::testing::WithParamInterface<SmugglingCase> {};
+class SmugglingPayloadTest : public ProxyFixture, public ::testing::WithParamInterface<SmugglingCase> {};
 
 TEST_P(SmugglingPayloadTest, GetsOne400ThenCloseAndNothingReachesTheServer) {
   TcpClient client(weir_->port());
@@ -224,13 +204,11 @@ TEST_P(SmugglingPayloadTest, GetsOne400ThenCloseAndNothingReachesTheServer) {
   for (const RecordedRequest& r : records) {
     EXPECT_FALSE(r.malformed) << "malformed bytes reached the server:\n" << describeRecords(records);
     EXPECT_FALSE(containsText(r.target, "smuggled")) << describeRecords(records);
-    EXPECT_NE(r.target, "/first") << "a rejected request reached the server:\n"
-                                   << describeRecords(records);
+    EXPECT_NE(r.target, "/first") << "a rejected request reached the server:\n" << describeRecords(records);
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(ClassicPayloads, SmugglingPayloadTest,
-                         ::testing::ValuesIn(smugglingCases()),
+INSTANTIATE_TEST_SUITE_P(ClassicPayloads, SmugglingPayloadTest, ::testing::ValuesIn(smugglingCases()),
                          caseName<SmugglingCase>);
 
 // --- well-framed requests: the positive controls ------------------------------------------------
@@ -239,9 +217,8 @@ using RequestFramingTest = ProxyFixture;
 
 TEST_F(RequestFramingTest, ChunkedPostAndPipelinedGetReachServerAsTwoRequests) {
   TcpClient client(weir_->port());
-  const std::string payload =
-      post("Transfer-Encoding: chunked\r\n", "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n") +
-      "GET /second HTTP/1.1\r\nHost: weir.test\r\nConnection: close\r\n\r\n";
+  const std::string payload = post("Transfer-Encoding: chunked\r\n", "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n") +
+                              "GET /second HTTP/1.1\r\nHost: weir.test\r\nConnection: close\r\n\r\n";
 
   ASSERT_TRUE(client.send(payload)) << client.error();
   const HttpResponse first = client.readResponse();
@@ -303,10 +280,9 @@ TEST_F(RequestFramingTest, ChunkedBodyThatLooksLikeARequestStaysTheBody) {
 
 TEST_F(RequestFramingTest, GetWithBodyForwardsTheBodyNotASecondRequest) {
   TcpClient client(weir_->port());
-  const std::string payload =
-      fmt::format("GET /first HTTP/1.1\r\nHost: weir.test\r\nContent-Length: {}\r\n\r\n{}",
-                  kSmuggled.size(), kSmuggled) +
-      "GET /second HTTP/1.1\r\nHost: weir.test\r\nConnection: close\r\n\r\n";
+  const std::string payload = fmt::format("GET /first HTTP/1.1\r\nHost: weir.test\r\nContent-Length: {}\r\n\r\n{}",
+                                          kSmuggled.size(), kSmuggled) +
+                              "GET /second HTTP/1.1\r\nHost: weir.test\r\nConnection: close\r\n\r\n";
 
   ASSERT_TRUE(client.send(payload)) << client.error();
   const HttpResponse first = client.readResponse();
@@ -350,14 +326,12 @@ TEST_P(MalformedResponseTest, ClientGetsShort502WithNothingOfTheServerResponse) 
   EXPECT_FALSE(containsText(response.raw, "X-Bad")) << escapeBytes(response.raw);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    ServerResponses, MalformedResponseTest,
-    ::testing::Values(
-        MalformedResponseCase{"ContentLengthTwiceDiffering", "/r?bad=1"},
-        MalformedResponseCase{"ContentLengthWithTransferEncoding",
-                              "/r?header=Transfer-Encoding:chunked"},
-        MalformedResponseCase{"ControlCharInHeaderValue", "/r?header=X-Bad:a%01z"}),
-    caseName<MalformedResponseCase>);
+INSTANTIATE_TEST_SUITE_P(ServerResponses, MalformedResponseTest,
+                         ::testing::Values(MalformedResponseCase{"ContentLengthTwiceDiffering", "/r?bad=1"},
+                                           MalformedResponseCase{"ContentLengthWithTransferEncoding",
+                                                                 "/r?header=Transfer-Encoding:chunked"},
+                                           MalformedResponseCase{"ControlCharInHeaderValue", "/r?header=X-Bad:a%01z"}),
+                         caseName<MalformedResponseCase>);
 
 using MalformedResponseConnectionTest = MalformedResponseFixture;
 

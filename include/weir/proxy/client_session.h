@@ -68,6 +68,7 @@ class ClientSession {
   void parseRequest();
   void onRequestHead();
   void onRequestComplete();
+  bool passRequestBody(evbuffer* in);
   void forwardRequestBody(const char* data, size_t len);
   void failExchange(Failure f);
   void finishExchange();
@@ -92,6 +93,7 @@ class ClientSession {
   void parseResponse();
   void onResponseHead();
   void onResponseComplete();
+  bool passResponseBody(evbuffer* in, evbuffer* clientOut);
   void onUpstreamClosed(bool timedOut);
   void forwardResponseBody(const char* data, size_t len);
   void releaseServer();
@@ -137,6 +139,11 @@ class ClientSession {
   bool clientEof_ = false;
   bool sent100_ = false;
   ClientFraming clientFraming_ = ClientFraming::kNone;
+  // Content-Length bodies bypass llhttp: whole evbuffer chains move from one side to the other.
+  bool requestPassthrough_ = false;
+  uint64_t requestBodyLeft_ = 0;
+  bool responsePassthrough_ = false;
+  uint64_t responseBodyLeft_ = 0;
   int status_ = -1;
   uint64_t bytesOut_ = 0;
   std::string_view termination_ = "--";
