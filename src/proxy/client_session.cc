@@ -51,6 +51,9 @@ void ClientSession::start() {
   bufferevent_setcb(client_.get(), &onClientRead, &onClientWrite, &onClientEvent, this);
   bufferevent_setwatermark(client_.get(), EV_READ, 0, kReadHighWater);
   bufferevent_setwatermark(client_.get(), EV_WRITE, kOutputLowWater, 0);
+  // The write side is always timed (a client that stops reading); the read side only while a
+  // request body is expected, since head arrival has its own timer.
+  bufferevent_set_timeouts(client_.get(), nullptr, ctx_.timeout(feOptions_.timeout.client));
   bufferevent_enable(client_.get(), EV_READ | EV_WRITE);
   armTimer(TimerRole::kHttpRequest, feOptions_.timeout.http_request);
 }
@@ -184,8 +187,10 @@ void ClientSession::onRequestHead() {
     requestPassthrough_ = true;
     requestBodyLeft_ = req.contentLength;
   }
-  timeval clientTimeout = toTimeval(feOptions_.timeout.client);
-  bufferevent_set_timeouts(client_.get(), &clientTimeout, &clientTimeout);
+  if (req.hasBody()) {
+    const timeval* clientTimeout = ctx_.timeout(feOptions_.timeout.client);
+    bufferevent_set_timeouts(client_.get(), clientTimeout, clientTimeout);
+  }
   transitionTo(State::kConnecting);
   connectUpstream();
 }
@@ -219,10 +224,10 @@ void ClientSession::forwardRequestBody(const char* data, size_t len) {
 
 void ClientSession::onRequestComplete() {
   requestDone_ = true;
-  if (requestParser_.request().framing == http::BodyFraming::kChunked) evbuffer_add(requestSink(), "0\r\n\r\n", 5);
+  const http::RequestHead& req = requestParser_.request();
+  if (req.framing == http::BodyFraming::kChunked) evbuffer_add(requestSink(), "0\r\n\r\n", 5);
   // While waiting for the response only the write side of the client is timed.
-  timeval clientTimeout = toTimeval(feOptions_.timeout.client);
-  bufferevent_set_timeouts(client_.get(), nullptr, &clientTimeout);
+  if (req.hasBody()) bufferevent_set_timeouts(client_.get(), nullptr, ctx_.timeout(feOptions_.timeout.client));
 }
 
 void ClientSession::failExchange(Failure f) {
@@ -254,7 +259,7 @@ void ClientSession::finishExchange() {
                           evbuffer_get_length(bufferevent_get_input(upstream_->bev())) == 0 &&
                           evbuffer_get_length(bufferevent_get_output(upstream_->bev())) == 0;
     if (reusable) {
-      ctx_.pool().put(std::move(upstream_), backend_->keepalive(), backend_->options().timeout.server);
+      ctx_.pool().put(std::move(upstream_), backend_->keepalive(), ctx_.timeout(backend_->options().timeout.server));
     } else {
       dropUpstream();
     }
@@ -284,8 +289,6 @@ void ClientSession::startNextRequest() {
   requestStart_ = headDone_ = connectStart_ = connected_ = responseHeadAt_ = Clock::time_point{};
   evbuffer_drain(pending_.get(), evbuffer_get_length(pending_.get()));
   transitionTo(State::kReadingHead);
-  timeval clientTimeout = toTimeval(feOptions_.timeout.client);
-  bufferevent_set_timeouts(client_.get(), nullptr, &clientTimeout);
   armTimer(TimerRole::kKeepAlive, feOptions_.timeout.http_keep_alive);
   parseRequest();
 }
@@ -301,8 +304,7 @@ void ClientSession::closeAfterFlush() {
     return;
   }
   // A client that will not read its last reply is not waited for beyond timeout.client.
-  timeval clientTimeout = toTimeval(feOptions_.timeout.client);
-  bufferevent_set_timeouts(client_.get(), nullptr, &clientTimeout);
+  bufferevent_set_timeouts(client_.get(), nullptr, ctx_.timeout(feOptions_.timeout.client));
   bufferevent_enable(client_.get(), EV_WRITE);
 }
 
@@ -328,8 +330,7 @@ void ClientSession::armTimer(TimerRole role, std::chrono::milliseconds after) {
     evtimer_del(timer_.get());
     return;
   }
-  timeval tv = toTimeval(after);
-  evtimer_add(timer_.get(), &tv);
+  evtimer_add(timer_.get(), ctx_.timeout(after));
 }
 
 void ClientSession::handleTimer() {

@@ -58,8 +58,7 @@ void ClientSession::connectTo(upstream::Server& server) {
     return;
   }
   bufferevent_setcb(bev.get(), &onUpstreamRead, &onUpstreamWrite, &onUpstreamEvent, this);
-  timeval connectTimeout = toTimeval(backend_->options().timeout.connect);
-  bufferevent_set_timeouts(bev.get(), nullptr, &connectTimeout);
+  bufferevent_set_timeouts(bev.get(), nullptr, ctx_.timeout(backend_->options().timeout.connect));
   upstream_ = std::make_unique<upstream::UpstreamConnection>(std::move(bev), server);
   connecting_ = true;
   const net::Address& addr = server.address();
@@ -97,8 +96,8 @@ void ClientSession::onUpstreamConnected() {
   bufferevent_setcb(bev, &onUpstreamRead, &onUpstreamWrite, &onUpstreamEvent, this);
   bufferevent_setwatermark(bev, EV_READ, 0, kReadHighWater);
   bufferevent_setwatermark(bev, EV_WRITE, kOutputLowWater, 0);
-  timeval serverTimeout = toTimeval(backend_->options().timeout.server);
-  bufferevent_set_timeouts(bev, &serverTimeout, &serverTimeout);
+  const timeval* serverTimeout = ctx_.timeout(backend_->options().timeout.server);
+  bufferevent_set_timeouts(bev, serverTimeout, serverTimeout);
   bufferevent_enable(bev, EV_READ | EV_WRITE);
   responseParser_.reset();
   responseParser_.setExpectNoBody(requestParser_.request().isHead());

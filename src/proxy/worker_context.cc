@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "weir/base/log.h"
+#include "weir/base/time_util.h"
 #include "weir/proxy/client_session.h"
 
 namespace weir::proxy {
@@ -72,6 +73,16 @@ void WorkerContext::closeSession(ClientSession* session) {
   event_active(reaper_.get(), EV_TIMEOUT, 0);
   const int open = runtime_.connections.fetch_sub(1, std::memory_order_relaxed) - 1;
   if (open == runtime_.maxconn - 1) broadcastAccepting(true);
+}
+
+const timeval* WorkerContext::timeout(std::chrono::milliseconds d) {
+  for (const auto& [ms, tv] : commonTimeouts_)
+    if (ms == d) return tv;
+  const timeval plain = toTimeval(d);
+  const timeval* common = event_base_init_common_timeout(base(), &plain);
+  if (common == nullptr) return nullptr;  // libevent's table is full: callers fall back to none
+  commonTimeouts_.emplace_back(d, common);
+  return common;
 }
 
 void WorkerContext::onReap(evutil_socket_t, short, void* self) { static_cast<WorkerContext*>(self)->graveyard_.clear(); }

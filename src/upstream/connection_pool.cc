@@ -18,13 +18,12 @@ std::unique_ptr<UpstreamConnection> ConnectionPool::take(const Server& server) {
   return conn;
 }
 
-void ConnectionPool::put(std::unique_ptr<UpstreamConnection> conn, int maxIdle, std::chrono::milliseconds idleTimeout) {
+void ConnectionPool::put(std::unique_ptr<UpstreamConnection> conn, int maxIdle, const timeval* idleTimeout) {
   auto& list = idle_[static_cast<size_t>(conn->server().globalId())];
   if (static_cast<int>(list.size()) >= maxIdle) return;  // conn freed here
   conn->pool_ = this;
   conn->markReused();
-  timeval tv{static_cast<time_t>(idleTimeout.count() / 1000), static_cast<suseconds_t>((idleTimeout.count() % 1000) * 1000)};
-  bufferevent_set_timeouts(conn->bev(), &tv, nullptr);
+  bufferevent_set_timeouts(conn->bev(), idleTimeout, nullptr);
   bufferevent_setcb(conn->bev(), &ConnectionPool::onIdleRead, nullptr, &ConnectionPool::onIdleEvent, conn.get());
   bufferevent_enable(conn->bev(), EV_READ);
   list.push_back(std::move(conn));

@@ -11,7 +11,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
+#include <memory>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -132,9 +134,7 @@ std::vector<SmugglingCase> smugglingCases() {
        post("Transfer-Encoding\t: chunked\r\n" + contentLength(chunkedSmuggle.size()), chunkedSmuggle)},
       {"TransferEncodingSpaceBeforeColon",
        post("Transfer-Encoding : chunked\r\n" + contentLength(chunkedSmuggle.size()), chunkedSmuggle)},
-      {"TransferEncodingVerticalTabBeforeValue", post("Transfer-Encoding:\x0b"
-                                                      "chunked\r\n",
-                                                      chunkedSmuggle)},
+      {"TransferEncodingVerticalTabBeforeValue", post("Transfer-Encoding:\vchunked\r\n", chunkedSmuggle)},
       {"TransferEncodingDuplicatedWithBogusSecond",
        post("Transfer-Encoding: chunked\r\nTransfer-Encoding: x\r\n", chunkedSmuggle)},
       {"TransferEncodingDuplicatedChunked",
@@ -311,6 +311,8 @@ struct MalformedResponseCase {
   std::string name;
   std::string target;  // scripts the fake backend's malformed answer
 };
+
+void PrintTo(const MalformedResponseCase& row, std::ostream* out) { *out << row.target; }
 
 class MalformedResponseTest : public MalformedResponseFixture,
                               public ::testing::WithParamInterface<MalformedResponseCase> {};

@@ -35,6 +35,10 @@ class WorkerContext {
   upstream::RoundRobinPolicy& policy(const upstream::Backend& b) { return policies_[static_cast<size_t>(b.index())]; }
   log::AccessLog& accessLog() { return accessLog_; }
 
+  /// A libevent "common timeout" for `d`: every event of this worker with the same duration
+  /// shares one queue, so arming and re-arming it is O(1) instead of a heap operation.
+  const timeval* timeout(std::chrono::milliseconds d);
+
   /// Frees the session after the current callback returns (deferred delete).
   void closeSession(ClientSession* session);
   size_t sessionCount() const { return sessions_.size(); }
@@ -60,6 +64,7 @@ class WorkerContext {
   std::unordered_map<ClientSession*, std::unique_ptr<ClientSession>> sessions_;
   std::vector<std::unique_ptr<ClientSession>> graveyard_;
   EventPtr reaper_;
+  std::vector<std::pair<std::chrono::milliseconds, const timeval*>> commonTimeouts_;
   bool accepting_ = true;
 };
 

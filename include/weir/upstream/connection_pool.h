@@ -20,7 +20,8 @@ class ConnectionPool {
   /// The most recently idled connection to `server`, or nullptr.
   std::unique_ptr<UpstreamConnection> take(const Server& server);
   /// Keeps `conn` idle if the server has fewer than `maxIdle` idle connections; frees it otherwise.
-  void put(std::unique_ptr<UpstreamConnection> conn, int maxIdle, std::chrono::milliseconds idleTimeout);
+  /// `idleTimeout` may be a libevent common timeout.
+  void put(std::unique_ptr<UpstreamConnection> conn, int maxIdle, const timeval* idleTimeout);
   size_t idleCount(const Server& server) const;
 
  private:
