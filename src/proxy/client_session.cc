@@ -9,15 +9,13 @@
 
 #include "weir/base/time_util.h"
 #include "weir/log/access_log.h"
+#include "weir/proxy/flow_control.h"
 #include "weir/proxy/worker_context.h"
 
 namespace weir::proxy {
 
 namespace {
-constexpr size_t kReadHighWater = 64 * 1024;   // bytes read ahead from a socket
-constexpr size_t kOutputHighWater = 128 * 1024;  // stop reading the other side above this
-constexpr size_t kOutputLowWater = 32 * 1024;    // resume below this
-char kNoBytes[1];
+char kNoBytes[1];  // what llhttp is fed when there are no bytes
 }  // namespace
 
 ClientSession::ClientSession(WorkerContext& ctx, const FrontendRuntime& fe, evutil_socket_t fd, const net::Address& peer)
@@ -51,6 +49,7 @@ void ClientSession::start() {
   bufferevent_setcb(client_.get(), &onClientRead, &onClientWrite, &onClientEvent, this);
   bufferevent_setwatermark(client_.get(), EV_READ, 0, kReadHighWater);
   bufferevent_setwatermark(client_.get(), EV_WRITE, kOutputLowWater, 0);
+  bufferevent_set_max_single_write(client_.get(), kOutputHighWater * 2);  // libevent's default: 16 KiB
   // The write side is always timed (a client that stops reading); the read side only while a
   // request body is expected, since head arrival has its own timer.
   bufferevent_set_timeouts(client_.get(), nullptr, ctx_.timeout(feOptions_.timeout.client));
@@ -69,6 +68,7 @@ void ClientSession::transitionTo(State next) { state_ = next; }
 
 void ClientSession::handleClientRead() {
   lastActivity_ = Clock::now();
+  readAhead(client_.get());
   switch (state_) {
     case State::kTunnel:
       pumpTunnel(client_.get(), upstream_->bev());

@@ -1,12 +1,10 @@
 // ClientSession, tunnel: after a 101 the connection carries opaque bytes both ways.
 #include "weir/proxy/client_session.h"
+#include "weir/proxy/flow_control.h"
 #include "weir/proxy/worker_context.h"
 
 namespace weir::proxy {
 
-namespace {
-constexpr size_t kOutputHighWater = 128 * 1024;
-}
 
 void ClientSession::startTunnel() {
   http::ResponseHead& resp = responseParser_.response();

@@ -5,15 +5,13 @@
 
 #include "weir/base/time_util.h"
 #include "weir/proxy/client_session.h"
+#include "weir/proxy/flow_control.h"
 #include "weir/proxy/worker_context.h"
 
 namespace weir::proxy {
 
 namespace {
-constexpr size_t kReadHighWater = 64 * 1024;
-constexpr size_t kOutputHighWater = 128 * 1024;
-constexpr size_t kOutputLowWater = 32 * 1024;
-char kNoBytes[1];
+char kNoBytes[1];  // what llhttp is fed when there are no bytes
 }  // namespace
 
 void ClientSession::onUpstreamRead(bufferevent*, void* self) { static_cast<ClientSession*>(self)->handleUpstreamRead(); }
@@ -58,6 +56,7 @@ void ClientSession::connectTo(upstream::Server& server) {
     return;
   }
   bufferevent_setcb(bev.get(), &onUpstreamRead, &onUpstreamWrite, &onUpstreamEvent, this);
+  bufferevent_set_max_single_write(bev.get(), kOutputHighWater * 2);
   bufferevent_set_timeouts(bev.get(), nullptr, ctx_.timeout(backend_->options().timeout.connect));
   upstream_ = std::make_unique<upstream::UpstreamConnection>(std::move(bev), server);
   connecting_ = true;
@@ -119,6 +118,7 @@ void ClientSession::onUpstreamConnected() {
 
 void ClientSession::handleUpstreamRead() {
   lastActivity_ = Clock::now();
+  readAhead(upstream_->bev());
   if (state_ == State::kTunnel) {
     pumpTunnel(upstream_->bev(), client_.get());
     return;

@@ -4,14 +4,16 @@
 #include <gtest/gtest.h>
 
 #include <cctype>
-#include <cstdlib>
-#include <filesystem>
+#include <charconv>
 #include <chrono>
+#include <cstdlib>
 #include <ctime>
+#include <filesystem>
 #include <map>
 #include <optional>
-#include <regex>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "support/fake_backend.h"
@@ -27,48 +29,103 @@ namespace {
 
 using namespace std::chrono_literals;
 
+/// `text` cut at every `separator`.
+std::vector<std::string> split(std::string_view text, char separator) {
+  std::vector<std::string> parts;
+  for (;;) {
+    const std::size_t at = text.find(separator);
+    parts.emplace_back(text.substr(0, at));
+    if (at == std::string_view::npos) return parts;
+    text.remove_prefix(at + 1);
+  }
+}
+
+/// A decimal integer, optionally negative, and nothing else.
+std::optional<long long> toNumber(std::string_view text) {
+  long long value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || error != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+/// `text` has the shape of `pattern`: '9' a digit, 'A' an upper-case and 'a' a lower-case
+/// letter, anything else itself.
+bool hasShape(std::string_view text, std::string_view pattern) {
+  if (text.size() != pattern.size()) return false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    const bool fits = pattern[i] == '9'   ? std::isdigit(c) != 0
+                      : pattern[i] == 'A' ? std::isupper(c) != 0
+                      : pattern[i] == 'a' ? std::islower(c) != 0
+                                          : text[i] == pattern[i];
+    if (!fits) return false;
+  }
+  return true;
+}
+
 /// Every field of one httplog line:
 ///   ip:port [date] frontend backend/server TR/Tw/Tc/Tr/Ta status bytes - - term
 ///   actconn/feconn/beconn/srv_conn/retries srv_queue/backend_queue "request line"
 struct HttpLogLine {
   std::string clientIp;
-  int clientPort = 0;
-  std::string acceptDate;
+  long long clientPort = 0;
+  std::string acceptDate;  // "08/Mar/2025:14:03:07.123"
   std::string frontend;
   std::string backend;
   std::string server;
   long long TR = 0, Tw = 0, Tc = 0, Tr = 0, Ta = 0;
-  int status = 0;
-  unsigned long long bytes = 0;
+  long long status = 0;
+  long long bytes = 0;
   std::string termination;
-  int retries = -1;
+  long long retries = -1;
   std::string requestLine;
 };
 
-std::optional<HttpLogLine> parseHttpLog(const std::string& line) {
-  static const std::regex kLine(
-      R"re(^([0-9.]+):([0-9]+) \[([0-9]{2}/[A-Z][a-z]{2}/[0-9]{4}:[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3})\] )re"
-      R"re((\S+) (\S+)/(\S+) (-?[0-9]+)/(-?[0-9]+)/(-?[0-9]+)/(-?[0-9]+)/(-?[0-9]+) (-?[0-9]+) ([0-9]+) )re"
-      R"re(- - (\S{4}) [0-9]+/[0-9]+/[0-9]+/[0-9]+/\+?([0-9]+) [0-9]+/[0-9]+ "(.*)"$)re");
-  std::smatch m;
-  if (!std::regex_match(line, m, kLine)) return std::nullopt;
+std::optional<HttpLogLine> parseHttpLog(std::string_view line) {
+  const std::size_t quote = line.find('"');
+  if (quote == std::string_view::npos || quote == 0 || line.size() < quote + 2 || line.back() != '"' ||
+      line[quote - 1] != ' ') {
+    return std::nullopt;
+  }
   HttpLogLine l;
-  l.clientIp = m[1];
-  l.clientPort = std::stoi(m[2]);
-  l.acceptDate = m[3];
-  l.frontend = m[4];
-  l.backend = m[5];
-  l.server = m[6];
-  l.TR = std::stoll(m[7]);
-  l.Tw = std::stoll(m[8]);
-  l.Tc = std::stoll(m[9]);
-  l.Tr = std::stoll(m[10]);
-  l.Ta = std::stoll(m[11]);
-  l.status = std::stoi(m[12]);
-  l.bytes = std::stoull(m[13]);
-  l.termination = m[14];
-  l.retries = std::stoi(m[15]);
-  l.requestLine = m[16];
+  l.requestLine = line.substr(quote + 1, line.size() - quote - 2);
+  const std::vector<std::string> t = split(line.substr(0, quote - 1), ' ');
+  if (t.size() != 12 || t[7] != "-" || t[8] != "-" || t[9].size() != 4) return std::nullopt;
+  const std::size_t colon = t[0].rfind(':');
+  const std::size_t slash = t[3].find('/');
+  const std::vector<std::string> timers = split(t[4], '/');
+  const std::vector<std::string> counters = split(t[10], '/');
+  const std::vector<std::string> queues = split(t[11], '/');
+  if (colon == std::string::npos || slash == std::string::npos || timers.size() != 5 || counters.size() != 5 ||
+      queues.size() != 2 || t[1].size() < 2 || t[1].front() != '[' || t[1].back() != ']') {
+    return std::nullopt;
+  }
+  l.clientIp = t[0].substr(0, colon);
+  l.acceptDate = t[1].substr(1, t[1].size() - 2);
+  l.frontend = t[2];
+  l.backend = t[3].substr(0, slash);
+  l.server = t[3].substr(slash + 1);
+  l.termination = t[9];
+  std::string retries = counters[4];
+  if (!retries.empty() && retries.front() == '+') retries.erase(0, 1);  // HAProxy: "+N" after a redispatch
+  const std::vector<std::pair<std::string, long long*>> numbers = {{t[0].substr(colon + 1), &l.clientPort},
+                                                                   {timers[0], &l.TR},
+                                                                   {timers[1], &l.Tw},
+                                                                   {timers[2], &l.Tc},
+                                                                   {timers[3], &l.Tr},
+                                                                   {timers[4], &l.Ta},
+                                                                   {t[5], &l.status},
+                                                                   {t[6], &l.bytes},
+                                                                   {retries, &l.retries}};
+  for (const auto& [text, field] : numbers) {
+    const std::optional<long long> value = toNumber(text);
+    if (!value) return std::nullopt;
+    *field = *value;
+  }
+  for (const std::string& other : {counters[0], counters[1], counters[2], counters[3], queues[0], queues[1]}) {
+    if (!toNumber(other)) return std::nullopt;
+  }
+  if (!hasShape(l.acceptDate, "99/Aaa/9999:99:99:99.999") || l.bytes < 0) return std::nullopt;
   return l;
 }
 
@@ -282,8 +339,8 @@ TEST_F(AccessLog, WritesJsonLinesWithTheHttplogFields) {
   const auto fields = parseFlatJson(*line);
   ASSERT_TRUE(fields.has_value()) << "not a flat JSON object: " << *line;
   const std::map<std::string, std::string>& f = *fields;
-  for (const char* key : {"client", "accept_date", "frontend", "backend", "server", "TR", "Tw", "Tc", "Tr",
-                          "Ta", "status", "bytes_read", "termination_state", "retries", "method", "uri"}) {
+  for (const char* key : {"client", "accept_date", "frontend", "backend", "server", "TR", "Tw", "Tc", "Tr", "Ta",
+                          "status", "bytes_read", "termination_state", "retries", "method", "uri"}) {
     EXPECT_EQ(f.count(key), 1u) << "no key " << key << " in " << *line;
   }
   EXPECT_EQ(f.at("client"), "127.0.0.1:" + std::to_string(client.localPort()));
@@ -352,9 +409,9 @@ TEST_F(AccessLog, DoesNotLogConnectionThatSentNothingWithDontlognull) {
 
 TEST_F(AccessLog, DoesNotLogIdleConnectionClosedByRequestTimeoutWithDontlognull) {
   FakeBackend backend("alpha");
-  WeirInstance weir(simpleConfig(
-      {backend.address()}, "",
-      "dontlognull: true\ntimeout:\n  connect: 1s\n  client: 10s\n  server: 10s\n  http_request: 300ms"));
+  WeirInstance weir(
+      simpleConfig({backend.address()}, "",
+                   "dontlognull: true\ntimeout:\n  connect: 1s\n  client: 10s\n  server: 10s\n  http_request: 300ms"));
   TcpClient idle(weir.port());
   ASSERT_TRUE(idle.isConnected()) << idle.error();
 
@@ -370,9 +427,9 @@ TEST_F(AccessLog, DoesNotLogIdleConnectionClosedByRequestTimeoutWithDontlognull)
 // as <BADREQ> CR-- without dontlognull).
 TEST_F(AccessLog, LogsIdleConnectionEndedByRequestTimeoutWithoutDontlognull) {
   FakeBackend backend("alpha");
-  WeirInstance weir(simpleConfig(
-      {backend.address()}, "",
-      "dontlognull: false\ntimeout:\n  connect: 1s\n  client: 10s\n  server: 10s\n  http_request: 300ms"));
+  WeirInstance weir(
+      simpleConfig({backend.address()}, "",
+                   "dontlognull: false\ntimeout:\n  connect: 1s\n  client: 10s\n  server: 10s\n  http_request: 300ms"));
   TcpClient idle(weir.port());
   ASSERT_TRUE(idle.isConnected()) << idle.error();
 

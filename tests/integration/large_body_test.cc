@@ -2,10 +2,9 @@
 // 256 MiB request pass through weir while its resident memory is sampled; a client that stops
 // reading for a while must not make weir buffer the response.
 
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <sys/socket.h>
-
-#include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -175,8 +174,9 @@ TEST_F(LargeBody, Streams256MiBRequestBodyToTheServerInBoundedMemory) {
   const std::size_t startKiB = rss.maxKiB();
   TcpClient client(weir.port());
   const auto deadline = Clock::now() + kTransferTimeout;
-  const std::string head = "POST /upload HTTP/1.1\r\nHost: weir\r\nConnection: close\r\nContent-Length: " +
-                           std::to_string(kUploadBytes) + "\r\n\r\n";
+  const std::string head =
+      "POST /upload HTTP/1.1\r\nHost: weir\r\nConnection: close\r\nContent-Length: " + std::to_string(kUploadBytes) +
+      "\r\n\r\n";
   ASSERT_TRUE(client.send(head)) << client.error();
   const std::string piece(kIoSize, 'u');
 

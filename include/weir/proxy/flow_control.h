@@ -1,0 +1,20 @@
+#pragma once
+// Buffer limits shared by both sides of a session, and the bulk read libevent 2.1 lacks.
+
+#include <cstddef>
+
+#include "weir/base/c_handle.h"
+
+namespace weir::proxy {
+
+inline constexpr size_t kReadHighWater = 64 * 1024;     // bytes read ahead from one socket
+inline constexpr size_t kOutputHighWater = 128 * 1024;  // stop reading the other side above this
+inline constexpr size_t kOutputLowWater = 32 * 1024;    // ...and resume below this
+
+/// libevent 2.1 reads at most 4 KiB per read(2) (EVBUFFER_MAX_READ), which makes bulk transfers
+/// cost a syscall and a callback per 4 KiB. When a read filled a whole 4 KiB, more is likely
+/// waiting: this reads it with one readv up to kReadHighWater. Small messages never get here,
+/// so they pay no extra syscall.
+void readAhead(bufferevent* bev);
+
+}  // namespace weir::proxy

@@ -1,0 +1,33 @@
+#include "weir/proxy/flow_control.h"
+
+#include <sys/uio.h>
+
+namespace weir::proxy {
+
+namespace {
+constexpr size_t kLibeventReadSize = 4096;
+}
+
+void readAhead(bufferevent* bev) {
+  evbuffer* in = bufferevent_get_input(bev);
+  const size_t have = evbuffer_get_length(in);
+  if (have < kLibeventReadSize || have >= kReadHighWater) return;
+  evbuffer_iovec vec[2];
+  const int n = evbuffer_reserve_space(in, static_cast<ev_ssize_t>(kReadHighWater - have), vec, 2);
+  if (n <= 0) return;
+  iovec iov[2];
+  for (int i = 0; i < n; ++i) iov[i] = {vec[i].iov_base, vec[i].iov_len};
+  const ssize_t got = readv(bufferevent_getfd(bev), iov, n);
+  if (got <= 0) {  // EAGAIN, EOF or an error: libevent's own next read reports it
+    evbuffer_commit_space(in, vec, 0);
+    return;
+  }
+  size_t left = static_cast<size_t>(got);
+  for (int i = 0; i < n; ++i) {
+    if (vec[i].iov_len > left) vec[i].iov_len = left;
+    left -= vec[i].iov_len;
+  }
+  evbuffer_commit_space(in, vec, n);
+}
+
+}  // namespace weir::proxy
