@@ -117,7 +117,7 @@ void ClientSession::handleClientEvent(short what) {
     return;
   }
   if (state_ == State::kReadingHead && !requestParser_.messageStarted()) {
-    destroy();
+    closeBetweenRequests();
     return;
   }
   abort(timedOut ? (responseHeadSent_ ? "cD" : "cR") : (responseHeadSent_ ? "CD" : "CR"));
@@ -147,7 +147,7 @@ void ClientSession::parseRequest() {
     }
     if (avail > 0 && !requestParser_.messageStarted()) requestStart_ = Clock::now();
     if (avail == 0 && !requestParser_.headComplete()) {
-      if (clientEof_) requestParser_.messageStarted() ? abort("CR") : closeAfterFlush();
+      if (clientEof_) requestParser_.messageStarted() ? abort("CR") : closeBetweenRequests();
       return;
     }
     const char* data = avail > 0 ? static_cast<const char*>(vec.iov_base) : kNoBytes;
@@ -306,6 +306,15 @@ void ClientSession::closeAfterFlush() {
   // A client that will not read its last reply is not waited for beyond timeout.client.
   bufferevent_set_timeouts(client_.get(), nullptr, ctx_.timeout(feOptions_.timeout.client));
   bufferevent_enable(client_.get(), EV_WRITE);
+}
+
+void ClientSession::closeBetweenRequests() {
+  // A connection that never sent anything is logged only without dontlognull (HAProxy: CR).
+  if (requestsServed_ == 0 && !feOptions_.dontlognull) {
+    termination_ = "CR";
+    writeAccessLog();
+  }
+  closeAfterFlush();
 }
 
 void ClientSession::abort(std::string_view termination) {

@@ -33,8 +33,10 @@ void ClientSession::dropUpstream() {
 
 void ClientSession::connectUpstream() {
   upstream::Server* server = upstream::chooseServer(*backend_, ctx_.policy(*backend_), tried_, steadyNowMs());
+  // Redispatch asks for another server; with none left, the retries go to the last one tried.
+  if (server == nullptr && !tried_.empty()) server = server_;
   if (server == nullptr) {
-    failExchange(tried_.empty() ? Failure::kNoServer : lastConnectFailure_);
+    failExchange(Failure::kNoServer);
     return;
   }
   connectTo(*server);

@@ -97,6 +97,15 @@ void WorkerContext::broadcastAccepting(bool on) {
   }
 }
 
+void WorkerContext::warnMaxconnReached() {
+  // The limit can be hit and left many times a second: one warning per 10s at most.
+  static std::atomic<int64_t> lastWarningMs{-10000};
+  const int64_t now = steadyNowMs();
+  int64_t last = lastWarningMs.load(std::memory_order_relaxed);
+  if (now - last < 10000 || !lastWarningMs.compare_exchange_strong(last, now, std::memory_order_relaxed)) return;
+  log::warning("maxconn={} reached, accepting paused until a connection closes", runtime_.maxconn);
+}
+
 void WorkerContext::setAccepting(bool on) {
   // A resume may arrive after the count went back up: re-check against the limit here.
   if (on && runtime_.connections.load(std::memory_order_relaxed) >= runtime_.maxconn) return;
@@ -106,7 +115,7 @@ void WorkerContext::setAccepting(bool on) {
     if (on) evconnlistener_enable(l->handle.get());
     else evconnlistener_disable(l->handle.get());
   }
-  if (!on) log::warning("worker={} maxconn={} reached, accepting paused", index(), runtime_.maxconn);
+  if (!on) warnMaxconnReached();
 }
 
 }  // namespace weir::proxy

@@ -388,6 +388,24 @@ TEST_F(AccessLog, WritesToTheConfiguredFile) {
 
 // --- dontlognull ---------------------------------------------------------------------------
 
+TEST_F(AccessLog, LogsConnectionThatSentNothingWithoutDontlognull) {
+  FakeBackend backend("alpha");
+  WeirInstance weir(simpleConfig({backend.address()}, "", "dontlognull: false"));
+  std::uint16_t silentPort = 0;
+  {
+    TcpClient silent(weir.port());
+    ASSERT_TRUE(silent.isConnected()) << silent.error();
+    silentPort = silent.localPort();
+    silent.shutdownWrite();
+    ASSERT_TRUE(silent.isClosedByPeer());
+  }
+
+  const auto line = weir.waitForAccessLog(":" + std::to_string(silentPort) + " ");
+  ASSERT_TRUE(line.has_value()) << weir.accessLog();
+  EXPECT_NE(line->find(" CR-- "), std::string::npos) << *line;
+  EXPECT_NE(line->find("\"<BADREQ>\""), std::string::npos) << *line;
+}
+
 TEST_F(AccessLog, DoesNotLogConnectionThatSentNothingWithDontlognull) {
   FakeBackend backend("alpha");
   WeirInstance weir(simpleConfig({backend.address()}, "", "dontlognull: true"));

@@ -224,6 +224,18 @@ TEST_F(UpstreamFailures, GivesUp503AfterRetriesOnOneDeadServerWithoutRedispatch)
   EXPECT_EQ(log.termination, "SC--");
 }
 
+TEST_F(UpstreamFailures, RedispatchWithNoOtherServerRetriesTheSameOneUpToRetries) {
+  WeirInstance weir(simpleConfig({deadAddress()}, "", "retries: 3\nredispatch: true"));
+
+  const HttpResponse response = httpGet(weir.port(), "/only-one");
+
+  ASSERT_TRUE(response.ok()) << response.error;
+  EXPECT_EQ(response.status, 503);
+  const HttpLogLine log = logLineFor(weir, "/only-one");
+  EXPECT_EQ(log.retries, 3);  // four attempts, all on the one server there is
+  EXPECT_EQ(log.termination, "SC--");
+}
+
 TEST_F(UpstreamFailures, KeepsRetryingTheSameServerWhenRedispatchIsOff) {
   FakeBackend live("live");
   WeirInstance weir(simpleConfig({deadAddress(), live.address()}, "", "retries: 2\nredispatch: false"));

@@ -74,6 +74,7 @@ class ClientSession {
   void finishExchange();
   void startNextRequest();
   void closeAfterFlush();
+  void closeBetweenRequests();
   void abort(std::string_view termination);
   void destroy();
   void armTimer(TimerRole role, std::chrono::milliseconds after);

@@ -54,6 +54,7 @@ class WorkerContext {
   void accept(const FrontendRuntime& fe, evutil_socket_t fd, sockaddr* sa, int len);
   void setAccepting(bool on);
   void broadcastAccepting(bool on);
+  void warnMaxconnReached();
 
   event::Worker& worker_;
   Runtime& runtime_;
