@@ -136,8 +136,8 @@ void ClientSession::parseRequest() {
   while (!requestDone_ && (state_ == State::kReadingHead || state_ == State::kConnecting || state_ == State::kExchanging)) {
     if (requestSinkFull()) return;  // resumed by the server side's write callback
     if (requestPassthrough_) {
-      if (!passRequestBody(in)) return;
-      continue;
+      passRequestBody(in);
+      return;  // body complete (pipelined bytes wait) or more bytes needed
     }
     evbuffer_iovec vec{};
     const int chains = evbuffer_peek(in, -1, nullptr, &vec, 1);
@@ -195,19 +195,17 @@ void ClientSession::onRequestHead() {
   connectUpstream();
 }
 
-// Moves Content-Length body bytes straight into the request sink. Returns true to go on
-// parsing (the body is complete), false to wait for more bytes.
-bool ClientSession::passRequestBody(evbuffer* in) {
+// Moves Content-Length body bytes straight into the request sink, without parsing them.
+void ClientSession::passRequestBody(evbuffer* in) {
   const size_t n = static_cast<size_t>(std::min<uint64_t>(requestBodyLeft_, evbuffer_get_length(in)));
   if (n > 0) {
     if (state_ == State::kExchanging) bodyForwarded_ = true;
     evbuffer_remove_buffer(in, requestSink(), n);
     requestBodyLeft_ -= n;
   }
-  if (requestBodyLeft_ > 0) return false;
+  if (requestBodyLeft_ > 0) return;
   requestPassthrough_ = false;
   onRequestComplete();
-  return false;
 }
 
 void ClientSession::forwardRequestBody(const char* data, size_t len) {

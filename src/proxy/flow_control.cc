@@ -11,9 +11,9 @@ constexpr size_t kLibeventReadSize = 4096;
 void readAhead(bufferevent* bev) {
   evbuffer* in = bufferevent_get_input(bev);
   const size_t have = evbuffer_get_length(in);
-  if (have < kLibeventReadSize || have >= kReadHighWater) return;
+  if (have < kLibeventReadSize || have + 1 >= kReadHighWater) return;
   evbuffer_iovec vec[2];
-  const int n = evbuffer_reserve_space(in, static_cast<ev_ssize_t>(kReadHighWater - have), vec, 2);
+  const int n = evbuffer_reserve_space(in, static_cast<ev_ssize_t>(kReadHighWater - 1 - have), vec, 2);
   if (n <= 0) return;
   iovec iov[2];
   for (int i = 0; i < n; ++i) iov[i] = {vec[i].iov_base, vec[i].iov_len};

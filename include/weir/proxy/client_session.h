@@ -68,7 +68,7 @@ class ClientSession {
   void parseRequest();
   void onRequestHead();
   void onRequestComplete();
-  bool passRequestBody(evbuffer* in);
+  void passRequestBody(evbuffer* in);
   void forwardRequestBody(const char* data, size_t len);
   void failExchange(Failure f);
   void finishExchange();

@@ -7,13 +7,14 @@
 
 namespace weir::proxy {
 
-inline constexpr size_t kReadHighWater = 64 * 1024;     // bytes read ahead from one socket
+inline constexpr size_t kReadHighWater = 256 * 1024;    // bytes read ahead from one socket
 inline constexpr size_t kOutputHighWater = 128 * 1024;  // stop reading the other side above this
 inline constexpr size_t kOutputLowWater = 32 * 1024;    // ...and resume below this
 
 /// libevent 2.1 reads at most 4 KiB per read(2) (EVBUFFER_MAX_READ), which makes bulk transfers
 /// cost a syscall and a callback per 4 KiB. When a read filled a whole 4 KiB, more is likely
-/// waiting: this reads it with one readv up to kReadHighWater. Small messages never get here,
+/// waiting: this reads it with one readv, stopping just short of kReadHighWater (reaching it
+/// would make libevent suspend reading, two epoll_ctl calls). Small messages never get here,
 /// so they pay no extra syscall.
 void readAhead(bufferevent* bev);
 
