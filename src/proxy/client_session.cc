@@ -120,7 +120,9 @@ void ClientSession::handleClientEvent(short what) {
     closeBetweenRequests();
     return;
   }
-  abort(timedOut ? (responseHeadSent_ ? "cD" : "cR") : (responseHeadSent_ ? "CD" : "CR"));
+  // HAProxy's phases: R while the request head is awaited, D once its body or the response flows.
+  const bool dataPhase = requestParser_.headComplete();
+  abort(timedOut ? (dataPhase ? "cD" : "cR") : (dataPhase ? "CD" : "CR"));
 }
 
 evbuffer* ClientSession::requestSink() const {
