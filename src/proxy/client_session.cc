@@ -53,7 +53,7 @@ void ClientSession::start() {
   // The write side is always timed (a client that stops reading); the read side only while a
   // request body is expected, since head arrival has its own timer.
   bufferevent_set_timeouts(client_.get(), nullptr, ctx_.timeout(feOptions_.timeout.client));
-  bufferevent_enable(client_.get(), EV_READ | EV_WRITE);
+  bufferevent_enable(client_.get(), EV_READ);  // EV_WRITE only while output waits (sendNow)
   armTimer(TimerRole::kHttpRequest, feOptions_.timeout.http_request);
 }
 
@@ -78,6 +78,7 @@ void ClientSession::handleClientRead() {
       return;
     default:
       parseRequest();
+      flushBoth();
   }
 }
 
@@ -95,6 +96,7 @@ void ClientSession::handleClientWrite() {
     upstreamReadPaused_ = false;
     bufferevent_enable(upstream_->bev(), EV_READ);
     parseResponse();
+    flushBoth();
   }
 }
 
@@ -113,7 +115,10 @@ void ClientSession::handleClientEvent(short what) {
   if (eof && (requestDone_ || state_ == State::kReadingHead)) {
     clientEof_ = true;
     bufferevent_disable(client_.get(), EV_READ);
-    if (state_ == State::kReadingHead) parseRequest();
+    if (state_ == State::kReadingHead) {
+      parseRequest();
+      flushBoth();
+    }
     return;
   }
   if (state_ == State::kReadingHead && !requestParser_.messageStarted()) {
@@ -129,8 +134,18 @@ evbuffer* ClientSession::requestSink() const {
   return state_ == State::kExchanging ? bufferevent_get_output(upstream_->bev()) : pending_.get();
 }
 
-bool ClientSession::requestSinkFull() const {
-  return state_ != State::kReadingHead && evbuffer_get_length(requestSink()) > kOutputHighWater;
+bool ClientSession::requestSinkFull() {
+  if (state_ == State::kReadingHead) return false;
+  if (state_ == State::kExchanging && evbuffer_get_length(requestSink()) > kOutputHighWater) sendNow(upstream_->bev());
+  return evbuffer_get_length(requestSink()) > kOutputHighWater;
+}
+
+void ClientSession::flushBoth() {
+  // Not while closing (closeAfterFlush owns the client's write side) or tunnelling
+  // (both sides keep EV_WRITE enabled).
+  if (state_ == State::kClosing || state_ == State::kTunnel) return;
+  if (upstream_ && !connecting_) sendNow(upstream_->bev());
+  sendNow(client_.get());
 }
 
 void ClientSession::parseRequest() {
@@ -248,6 +263,7 @@ void ClientSession::failExchange(Failure f) {
     closeAfterFlush();
   } else {
     startNextRequest();
+    flushBoth();
   }
 }
 

@@ -99,7 +99,7 @@ void ClientSession::onUpstreamConnected() {
   bufferevent_setwatermark(bev, EV_WRITE, kOutputLowWater, 0);
   const timeval* serverTimeout = ctx_.timeout(backend_->options().timeout.server);
   bufferevent_set_timeouts(bev, serverTimeout, serverTimeout);
-  bufferevent_enable(bev, EV_READ | EV_WRITE);
+  bufferevent_enable(bev, EV_READ);  // EV_WRITE only while output waits (sendNow)
   responseParser_.reset();
   responseParser_.setExpectNoBody(requestParser_.request().isHead());
   responseStarted_ = false;
@@ -116,6 +116,7 @@ void ClientSession::onUpstreamConnected() {
     evbuffer_add(bufferevent_get_output(client_.get()), k100, sizeof(k100) - 1);
   }
   parseRequest();
+  flushBoth();
 }
 
 void ClientSession::handleUpstreamRead() {
@@ -126,6 +127,7 @@ void ClientSession::handleUpstreamRead() {
     return;
   }
   parseResponse();
+  flushBoth();
 }
 
 void ClientSession::handleUpstreamWrite() {
@@ -133,7 +135,10 @@ void ClientSession::handleUpstreamWrite() {
     bufferevent_enable(client_.get(), EV_READ);
     return;
   }
-  if (!requestDone_) parseRequest();
+  if (!requestDone_) {
+    parseRequest();
+    flushBoth();
+  }
 }
 
 void ClientSession::handleUpstreamEvent(short what) {
@@ -142,6 +147,7 @@ void ClientSession::handleUpstreamEvent(short what) {
       onUpstreamConnected();
     } else {
       onConnectFailed((what & BEV_EVENT_TIMEOUT) ? Failure::kConnectTimeout : Failure::kConnectFailed);
+      flushBoth();
     }
     return;
   }
@@ -152,6 +158,7 @@ void ClientSession::handleUpstreamEvent(short what) {
     return;
   }
   onUpstreamClosed((what & BEV_EVENT_TIMEOUT) != 0);
+  flushBoth();
 }
 
 void ClientSession::parseResponse() {
@@ -159,6 +166,7 @@ void ClientSession::parseResponse() {
   evbuffer* in = bufferevent_get_input(upstream_->bev());
   evbuffer* clientOut = bufferevent_get_output(client_.get());
   while (state_ == State::kExchanging && upstream_) {
+    if (evbuffer_get_length(clientOut) > kOutputHighWater) sendNow(client_.get());
     if (evbuffer_get_length(clientOut) > kOutputHighWater) {
       upstreamReadPaused_ = true;  // resumed by the client's write callback
       bufferevent_disable(upstream_->bev(), EV_READ);

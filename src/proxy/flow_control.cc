@@ -30,4 +30,20 @@ void readAhead(bufferevent* bev) {
   evbuffer_commit_space(in, vec, n);
 }
 
+void sendNow(bufferevent* bev) {
+  evbuffer* out = bufferevent_get_output(bev);
+  if (evbuffer_get_length(out) > 0) {
+    // A socket bufferevent freezes the start of its output so only it drains it; we drain it
+    // the way it does. An error leaves the bytes in place for libevent's own write to report.
+    evbuffer_unfreeze(out, 1);
+    evbuffer_write(out, bufferevent_getfd(bev));
+    evbuffer_freeze(out, 1);
+  }
+  if (evbuffer_get_length(out) == 0) {
+    bufferevent_disable(bev, EV_WRITE);
+  } else {
+    bufferevent_enable(bev, EV_WRITE);
+  }
+}
+
 }  // namespace weir::proxy

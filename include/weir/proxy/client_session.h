@@ -81,7 +81,8 @@ class ClientSession {
   void handleTimer();
   void writeAccessLog();
   evbuffer* requestSink() const;
-  bool requestSinkFull() const;
+  bool requestSinkFull();
+  void flushBoth();
 
   // server side (client_session_upstream.cc)
   void connectUpstream();

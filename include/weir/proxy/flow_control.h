@@ -18,4 +18,10 @@ inline constexpr size_t kOutputLowWater = 32 * 1024;    // ...and resume below t
 /// so they pay no extra syscall.
 void readAhead(bufferevent* bev);
 
+/// Writes what `bev`'s output holds straight to the socket. Only what the kernel does not take
+/// waits for a write event: EV_WRITE stays disabled while nothing is pending, so a response that
+/// fits the socket buffer costs one writev and no epoll_ctl (with the epoll changelist, the add
+/// libevent queued when the data arrived and the delete here cancel out).
+void sendNow(bufferevent* bev);
+
 }  // namespace weir::proxy
