@@ -5,19 +5,17 @@
 namespace weir::proxy {
 
 namespace {
-constexpr size_t kLibeventReadSize = 4096;
-}
 
-void readAhead(bufferevent* bev) {
-  evbuffer* in = bufferevent_get_input(bev);
-  const size_t have = evbuffer_get_length(in);
-  if (have < kLibeventReadSize || have + 1 >= kReadHighWater) return;
+constexpr size_t kLibeventReadSize = 4096;
+
+/// One readv of up to `want` bytes into `in`'s free space.
+void readInto(evbuffer* in, evutil_socket_t fd, size_t want) {
   evbuffer_iovec vec[2];
-  const int n = evbuffer_reserve_space(in, static_cast<ev_ssize_t>(kReadHighWater - 1 - have), vec, 2);
+  const int n = evbuffer_reserve_space(in, static_cast<ev_ssize_t>(want), vec, 2);
   if (n <= 0) return;
   iovec iov[2];
   for (int i = 0; i < n; ++i) iov[i] = {vec[i].iov_base, vec[i].iov_len};
-  const ssize_t got = readv(bufferevent_getfd(bev), iov, n);
+  const ssize_t got = readv(fd, iov, n);
   if (got <= 0) {  // EAGAIN, EOF or an error: libevent's own next read reports it
     evbuffer_commit_space(in, vec, 0);
     return;
@@ -28,6 +26,18 @@ void readAhead(bufferevent* bev) {
     left -= vec[i].iov_len;
   }
   evbuffer_commit_space(in, vec, n);
+}
+
+}  // namespace
+
+void readAhead(bufferevent* bev) {
+  evbuffer* in = bufferevent_get_input(bev);
+  const size_t have = evbuffer_get_length(in);
+  if (have < kLibeventReadSize || have + 1 >= kReadHighWater) return;
+  // A socket bufferevent freezes the end of its input so only it fills it; we fill it as it does.
+  evbuffer_unfreeze(in, 0);
+  readInto(in, bufferevent_getfd(bev), kReadHighWater - 1 - have);
+  evbuffer_freeze(in, 0);
 }
 
 void sendNow(bufferevent* bev) {
