@@ -137,15 +137,20 @@ evbuffer* ClientSession::requestSink() const {
 bool ClientSession::requestSinkFull() {
   if (state_ == State::kReadingHead) return false;
   if (state_ == State::kExchanging && evbuffer_get_length(requestSink()) > kOutputHighWater) sendNow(upstream_->bev());
-  return evbuffer_get_length(requestSink()) > kOutputHighWater;
+  const bool full = evbuffer_get_length(requestSink()) > kOutputHighWater;
+  // Resumed by the server side's write callback, which must then stay armed (see flushBoth).
+  if (state_ == State::kExchanging) requestBodyPaused_ = full;  // a direct write may have unblocked it
+  return full;
 }
 
 void ClientSession::flushBoth() {
   // Not while closing (closeAfterFlush owns the client's write side) or tunnelling
   // (both sides keep EV_WRITE enabled).
   if (state_ == State::kClosing || state_ == State::kTunnel) return;
-  if (upstream_ && !connecting_) sendNow(upstream_->bev());
-  sendNow(client_.get());
+  // A side whose reader is paused waits for libevent's write callback to resume it: writing
+  // it here could drain it and disarm that callback, and the transfer would stall.
+  if (upstream_ && !connecting_ && !requestBodyPaused_) sendNow(upstream_->bev());
+  if (!upstreamReadPaused_) sendNow(client_.get());
 }
 
 void ClientSession::parseRequest() {
@@ -243,6 +248,7 @@ void ClientSession::onRequestComplete() {
   if (req.framing == http::BodyFraming::kChunked) evbuffer_add(requestSink(), "0\r\n\r\n", 5);
   // While waiting for the response only the write side of the client is timed.
   if (req.hasBody()) bufferevent_set_timeouts(client_.get(), nullptr, ctx_.timeout(feOptions_.timeout.client));
+  if (state_ == State::kExchanging && req.hasBody()) armServerTimeouts();
 }
 
 void ClientSession::failExchange(Failure f) {
@@ -295,7 +301,7 @@ void ClientSession::startNextRequest() {
   tried_.clear();
   retries_ = 0;
   requestDone_ = responseHeadSent_ = responseStarted_ = bodyForwarded_ = closeAfterResponse_ = false;
-  upstreamReadPaused_ = sent100_ = logged_ = false;
+  upstreamReadPaused_ = requestBodyPaused_ = sent100_ = logged_ = false;
   clientFraming_ = ClientFraming::kNone;
   requestPassthrough_ = responsePassthrough_ = false;
   requestBodyLeft_ = responseBodyLeft_ = 0;

@@ -29,6 +29,7 @@ void ClientSession::dropUpstream() {
   upstream_.reset();
   connecting_ = false;
   upstreamReadPaused_ = false;
+  requestBodyPaused_ = false;
 }
 
 void ClientSession::connectUpstream() {
@@ -97,8 +98,7 @@ void ClientSession::onUpstreamConnected() {
   bufferevent_setcb(bev, &onUpstreamRead, &onUpstreamWrite, &onUpstreamEvent, this);
   bufferevent_setwatermark(bev, EV_READ, 0, kReadHighWater);
   bufferevent_setwatermark(bev, EV_WRITE, kOutputLowWater, 0);
-  const timeval* serverTimeout = ctx_.timeout(backend_->options().timeout.server);
-  bufferevent_set_timeouts(bev, serverTimeout, serverTimeout);
+  armServerTimeouts();
   bufferevent_enable(bev, EV_READ);  // EV_WRITE only while output waits (sendNow)
   responseParser_.reset();
   responseParser_.setExpectNoBody(requestParser_.request().isHead());
@@ -119,6 +119,13 @@ void ClientSession::onUpstreamConnected() {
   flushBoth();
 }
 
+void ClientSession::armServerTimeouts() {
+  // timeout.server is the server's inactivity: while it still takes our request body it is
+  // active even though it sends nothing, so the read side is timed only once the request is sent.
+  const timeval* serverTimeout = ctx_.timeout(backend_->options().timeout.server);
+  bufferevent_set_timeouts(upstream_->bev(), requestDone_ ? serverTimeout : nullptr, serverTimeout);
+}
+
 void ClientSession::handleUpstreamRead() {
   lastActivity_ = Clock::now();
   readAhead(upstream_->bev());
@@ -135,6 +142,7 @@ void ClientSession::handleUpstreamWrite() {
     bufferevent_enable(client_.get(), EV_READ);
     return;
   }
+  requestBodyPaused_ = false;
   if (!requestDone_) {
     parseRequest();
     flushBoth();
@@ -171,6 +179,10 @@ void ClientSession::parseResponse() {
       upstreamReadPaused_ = true;  // resumed by the client's write callback
       bufferevent_disable(upstream_->bev(), EV_READ);
       return;
+    }
+    if (upstreamReadPaused_) {  // a direct write drained the client before its callback came
+      upstreamReadPaused_ = false;
+      bufferevent_enable(upstream_->bev(), EV_READ);
     }
     if (responsePassthrough_) {
       if (!passResponseBody(in, clientOut)) return;

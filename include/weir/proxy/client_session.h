@@ -89,6 +89,7 @@ class ClientSession {
   void connectTo(upstream::Server& server);
   void onConnectFailed(Failure f);
   void onUpstreamConnected();
+  void armServerTimeouts();
   void handleUpstreamRead();
   void handleUpstreamWrite();
   void handleUpstreamEvent(short what);
@@ -137,7 +138,8 @@ class ClientSession {
   bool responseStarted_ = false;
   bool bodyForwarded_ = false;
   bool closeAfterResponse_ = false;
-  bool upstreamReadPaused_ = false;
+  bool upstreamReadPaused_ = false;  // response side waits for the client to drain
+  bool requestBodyPaused_ = false;   // request side waits for the server to drain
   bool clientEof_ = false;
   bool sent100_ = false;
   ClientFraming clientFraming_ = ClientFraming::kNone;
