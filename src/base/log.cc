@@ -24,8 +24,6 @@ const char* levelName(Level level) {
 
 }  // namespace
 
-void setMinLevel(Level level) { gMinLevel.store(level, std::memory_order_relaxed); }
-
 void write(Level level, std::string_view message) {
   if (level < gMinLevel.load(std::memory_order_relaxed)) return;
   auto now = std::chrono::system_clock::now();

@@ -65,8 +65,6 @@ void Worker::start(std::function<void()> init) {
   });
 }
 
-void Worker::runHere() { event_base_loop(base_.get(), EVLOOP_NO_EXIT_ON_EMPTY); }
-
 void Worker::stop() {
   post([this] { event_base_loopbreak(base_.get()); });
 }

@@ -29,10 +29,6 @@ void ConnectionPool::put(std::unique_ptr<UpstreamConnection> conn, int maxIdle, 
   list.push_back(std::move(conn));
 }
 
-size_t ConnectionPool::idleCount(const Server& server) const {
-  return idle_[static_cast<size_t>(server.globalId())].size();
-}
-
 // Bytes from an idle server are never part of any exchange: the connection is unusable.
 void ConnectionPool::onIdleRead(bufferevent*, void* conn) {
   auto* c = static_cast<UpstreamConnection*>(conn);

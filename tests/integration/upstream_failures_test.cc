@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "support/fake_backend.h"
+#include "support/httplog_line.h"
 #include "support/http_get.h"
 #include "support/simple_config.h"
 #include "support/tcp_client.h"
@@ -29,105 +30,6 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-/// `text` cut at every `separator`.
-std::vector<std::string> split(std::string_view text, char separator) {
-  std::vector<std::string> parts;
-  for (;;) {
-    const std::size_t at = text.find(separator);
-    parts.emplace_back(text.substr(0, at));
-    if (at == std::string_view::npos) return parts;
-    text.remove_prefix(at + 1);
-  }
-}
-
-/// A decimal integer, optionally negative, and nothing else.
-std::optional<long long> toNumber(std::string_view text) {
-  long long value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || error != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return value;
-}
-
-/// `text` has the shape of `pattern`: '9' a digit, 'A' an upper-case and 'a' a lower-case
-/// letter, anything else itself.
-bool hasShape(std::string_view text, std::string_view pattern) {
-  if (text.size() != pattern.size()) return false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const unsigned char c = static_cast<unsigned char>(text[i]);
-    const bool fits = pattern[i] == '9'   ? std::isdigit(c) != 0
-                      : pattern[i] == 'A' ? std::isupper(c) != 0
-                      : pattern[i] == 'a' ? std::islower(c) != 0
-                                          : text[i] == pattern[i];
-    if (!fits) return false;
-  }
-  return true;
-}
-
-/// Every field of one httplog line:
-///   ip:port [date] frontend backend/server TR/Tw/Tc/Tr/Ta status bytes - - term
-///   actconn/feconn/beconn/srv_conn/retries srv_queue/backend_queue "request line"
-struct HttpLogLine {
-  std::string clientIp;
-  long long clientPort = 0;
-  std::string acceptDate;  // "08/Mar/2025:14:03:07.123"
-  std::string frontend;
-  std::string backend;
-  std::string server;
-  long long TR = 0, Tw = 0, Tc = 0, Tr = 0, Ta = 0;
-  long long status = 0;
-  long long bytes = 0;
-  std::string termination;
-  long long retries = -1;
-  std::string requestLine;
-};
-
-std::optional<HttpLogLine> parseHttpLog(std::string_view line) {
-  const std::size_t quote = line.find('"');
-  if (quote == std::string_view::npos || quote == 0 || line.size() < quote + 2 || line.back() != '"' ||
-      line[quote - 1] != ' ') {
-    return std::nullopt;
-  }
-  HttpLogLine l;
-  l.requestLine = line.substr(quote + 1, line.size() - quote - 2);
-  const std::vector<std::string> t = split(line.substr(0, quote - 1), ' ');
-  if (t.size() != 12 || t[7] != "-" || t[8] != "-" || t[9].size() != 4) return std::nullopt;
-  const std::size_t colon = t[0].rfind(':');
-  const std::size_t slash = t[3].find('/');
-  const std::vector<std::string> timers = split(t[4], '/');
-  const std::vector<std::string> counters = split(t[10], '/');
-  const std::vector<std::string> queues = split(t[11], '/');
-  if (colon == std::string::npos || slash == std::string::npos || timers.size() != 5 || counters.size() != 5 ||
-      queues.size() != 2 || t[1].size() < 2 || t[1].front() != '[' || t[1].back() != ']') {
-    return std::nullopt;
-  }
-  l.clientIp = t[0].substr(0, colon);
-  l.acceptDate = t[1].substr(1, t[1].size() - 2);
-  l.frontend = t[2];
-  l.backend = t[3].substr(0, slash);
-  l.server = t[3].substr(slash + 1);
-  l.termination = t[9];
-  std::string retries = counters[4];
-  if (!retries.empty() && retries.front() == '+') retries.erase(0, 1);  // HAProxy: "+N" after a redispatch
-  const std::vector<std::pair<std::string, long long*>> numbers = {{t[0].substr(colon + 1), &l.clientPort},
-                                                                   {timers[0], &l.TR},
-                                                                   {timers[1], &l.Tw},
-                                                                   {timers[2], &l.Tc},
-                                                                   {timers[3], &l.Tr},
-                                                                   {timers[4], &l.Ta},
-                                                                   {t[5], &l.status},
-                                                                   {t[6], &l.bytes},
-                                                                   {retries, &l.retries}};
-  for (const auto& [text, field] : numbers) {
-    const std::optional<long long> value = toNumber(text);
-    if (!value) return std::nullopt;
-    *field = *value;
-  }
-  for (const std::string& other : {counters[0], counters[1], counters[2], counters[3], queues[0], queues[1]}) {
-    if (!toNumber(other)) return std::nullopt;
-  }
-  if (!hasShape(l.acceptDate, "99/Aaa/9999:99:99:99.999") || l.bytes < 0) return std::nullopt;
-  return l;
-}
 
 /// The access-log line of the request for `target` (targets are unique per test).
 HttpLogLine logLineFor(WeirInstance& weir, const std::string& target) {

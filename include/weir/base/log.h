@@ -12,7 +12,6 @@ namespace weir::log {
 enum class Level { kDebug, kInfo, kWarning, kError };
 
 void write(Level level, std::string_view message);
-void setMinLevel(Level level);
 
 template <typename... Args>
 void info(fmt::format_string<Args...> f, Args&&... args) {

@@ -29,8 +29,6 @@ class Worker {
   void post(std::function<void()> fn);
   /// Starts the thread running the loop until stop(). `init` runs first, on the thread.
   void start(std::function<void()> init);
-  /// Runs the loop on the calling thread (used by tests and single-threaded tools).
-  void runHere();
   /// Asks the loop to exit. Thread-safe.
   void stop();
   void join();

@@ -41,7 +41,6 @@ class WorkerContext {
 
   /// Frees the session after the current callback returns (deferred delete).
   void closeSession(ClientSession* session);
-  size_t sessionCount() const { return sessions_.size(); }
 
  private:
   struct Listener {

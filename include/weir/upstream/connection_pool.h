@@ -22,7 +22,6 @@ class ConnectionPool {
   /// Keeps `conn` idle if the server has fewer than `maxIdle` idle connections; frees it otherwise.
   /// `idleTimeout` may be a libevent common timeout.
   void put(std::unique_ptr<UpstreamConnection> conn, int maxIdle, const timeval* idleTimeout);
-  size_t idleCount(const Server& server) const;
 
  private:
   static void onIdleRead(bufferevent* bev, void* conn);
