@@ -19,9 +19,6 @@ void readBalance(const YamlCursor& value, BalanceAlgorithm* balance) {
   const std::optional<size_t> index = value.readChoice(kBalanceNames);
   if (!index) return;
   *balance = kBalances[*index];
-  if (*balance != BalanceAlgorithm::kRoundRobin) {
-    value.warning(std::string(kBalanceNames[*index]) + " is not implemented yet, using roundrobin");
-  }
 }
 
 void readServerName(const YamlCursor& value, ServerNames* names, std::string* name) {
@@ -62,6 +59,10 @@ ServerConfig loadServer(const YamlCursor& item, ServerNames* names) {
        [&](const YamlCursor& v) {
          if (auto b = v.readBool()) server.backup = *b;
        }},
+      {"slowstart",
+       [&](const YamlCursor& v) {
+         if (auto d = v.readDuration()) server.slowstart = *d;
+       }},
   };
   const KeySet seen = item.readKeys(rules);
   item.require(seen, "name");
@@ -96,12 +97,26 @@ void loadBackend(const YamlCursor& section, BackendConfig* backend) {
        [backend](const YamlCursor& v) {
          if (auto d = v.readDuration()) backend->fail_timeout = *d;
        }},
+      {"allbackups",
+       [backend](const YamlCursor& v) {
+         if (auto b = v.readBool()) backend->allbackups = *b;
+       }},
+      {"maxqueue",
+       [backend](const YamlCursor& v) {
+         if (auto n = v.readInt(0)) backend->maxqueue = static_cast<int>(*n);
+       }},
+      {"slowstart",
+       [backend](const YamlCursor& v) {
+         if (auto d = v.readDuration()) backend->slowstart = *d;
+       }},
       {"servers", [backend](const YamlCursor& v) { loadServers(v, backend); }},
       {"health_check", [](const YamlCursor& v) { v.ignoreUnimplemented(NodeKind::kMapping); }},
   };
   addProxyOptionRules(&backend->options, &rules);
   const KeySet seen = section.readKeys(rules);
   section.require(seen, "servers");
+  for (ServerConfig& server : backend->servers)
+    if (!server.slowstart) server.slowstart = backend->slowstart;
 }
 
 }  // namespace

@@ -28,6 +28,7 @@ void loadTimeouts(const YamlCursor& section, Timeouts* timeouts) {
       durationRule("http_keep_alive", &timeouts->http_keep_alive),
       durationRule("queue", &timeouts->queue),
       durationRule("tunnel", &timeouts->tunnel),
+      durationRule("upstream_idle", &timeouts->upstream_idle),
   };
   section.readKeys(rules);
 }

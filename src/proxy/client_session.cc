@@ -11,6 +11,7 @@
 #include "weir/log/access_log.h"
 #include "weir/proxy/flow_control.h"
 #include "weir/proxy/worker_context.h"
+#include "weir/upstream/connection_reuse.h"
 
 namespace weir::proxy {
 
@@ -23,6 +24,8 @@ ClientSession::ClientSession(WorkerContext& ctx, const FrontendRuntime& fe, evut
       fe_(fe),
       feOptions_(fe.options),
       peer_(peer),
+      id_(ctx.nextSessionId()),
+      clientHash_(upstream::hashClientIp(peer)),
       peerText_(peer.toString()),
       peerIp_(peer.hostString()),
       requestBody_{},
@@ -37,6 +40,7 @@ ClientSession::ClientSession(WorkerContext& ctx, const FrontendRuntime& fe, evut
   client_.reset(bufferevent_socket_new(ctx.base(), fd, BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS));
   timer_.reset(evtimer_new(ctx.base(), &ClientSession::onTimer, this));
   pending_.reset(evbuffer_new());
+  replay_.reset(evbuffer_new());
 }
 
 ClientSession::~ClientSession() { releaseServer(); }
@@ -155,7 +159,8 @@ void ClientSession::flushBoth() {
 
 void ClientSession::parseRequest() {
   evbuffer* in = bufferevent_get_input(client_.get());
-  while (!requestDone_ && (state_ == State::kReadingHead || state_ == State::kConnecting || state_ == State::kExchanging)) {
+  while (!requestDone_ && (state_ == State::kReadingHead || state_ == State::kConnecting || state_ == State::kQueued ||
+                           state_ == State::kExchanging)) {
     if (requestSinkFull()) return;  // resumed by the server side's write callback
     if (requestPassthrough_) {
       passRequestBody(in);
@@ -221,7 +226,7 @@ void ClientSession::onRequestHead() {
 void ClientSession::passRequestBody(evbuffer* in) {
   const size_t n = static_cast<size_t>(std::min<uint64_t>(requestBodyLeft_, evbuffer_get_length(in)));
   if (n > 0) {
-    if (state_ == State::kExchanging) bodyForwarded_ = true;
+    if (state_ == State::kExchanging) keepForReplay(in, n);
     evbuffer_remove_buffer(in, requestSink(), n);
     requestBodyLeft_ -= n;
   }
@@ -231,21 +236,44 @@ void ClientSession::passRequestBody(evbuffer* in) {
 }
 
 void ClientSession::forwardRequestBody(const char* data, size_t len) {
-  if (state_ == State::kExchanging) bodyForwarded_ = true;  // no longer replayable on a retry
-  evbuffer* sink = requestSink();
   if (requestParser_.request().framing == http::BodyFraming::kChunked) {
-    evbuffer_add_printf(sink, "%zx\r\n", len);
-    evbuffer_add(sink, data, len);
-    evbuffer_add(sink, "\r\n", 2);
+    char size[24];
+    const int n = snprintf(size, sizeof(size), "%zx\r\n", len);
+    sendRequestBytes(size, static_cast<size_t>(n));
+    sendRequestBytes(data, len);
+    sendRequestBytes("\r\n", 2);
   } else {
-    evbuffer_add(sink, data, len);
+    sendRequestBytes(data, len);
   }
+}
+
+void ClientSession::sendRequestBytes(const void* data, size_t len) {
+  evbuffer_add(requestSink(), data, len);
+  if (state_ != State::kExchanging || !replayable_) return;
+  if (evbuffer_get_length(replay_.get()) + len > kReplayLimit) {
+    replayable_ = false;
+    evbuffer_drain(replay_.get(), evbuffer_get_length(replay_.get()));
+    return;
+  }
+  evbuffer_add(replay_.get(), data, len);
+}
+
+void ClientSession::keepForReplay(evbuffer* from, size_t len) {
+  if (!replayable_) return;
+  if (evbuffer_get_length(replay_.get()) + len > kReplayLimit) {
+    replayable_ = false;
+    evbuffer_drain(replay_.get(), evbuffer_get_length(replay_.get()));
+    return;
+  }
+  std::string copy(len, '\0');
+  evbuffer_copyout(from, copy.data(), len);
+  evbuffer_add(replay_.get(), copy.data(), len);
 }
 
 void ClientSession::onRequestComplete() {
   requestDone_ = true;
   const http::RequestHead& req = requestParser_.request();
-  if (req.framing == http::BodyFraming::kChunked) evbuffer_add(requestSink(), "0\r\n\r\n", 5);
+  if (req.framing == http::BodyFraming::kChunked) sendRequestBytes("0\r\n\r\n", 5);
   // While waiting for the response only the write side of the client is timed.
   if (req.hasBody()) bufferevent_set_timeouts(client_.get(), nullptr, ctx_.timeout(feOptions_.timeout.client));
   if (state_ == State::kExchanging && req.hasBody()) armServerTimeouts();
@@ -277,11 +305,17 @@ void ClientSession::finishExchange() {
   writeAccessLog();
   releaseServer();
   if (upstream_) {
-    const bool reusable = responseParser_.response().keepAlive && requestDone_ && !responseParser_.upgraded() &&
-                          evbuffer_get_length(bufferevent_get_input(upstream_->bev())) == 0 &&
-                          evbuffer_get_length(bufferevent_get_output(upstream_->bev())) == 0;
-    if (reusable) {
-      ctx_.pool().put(std::move(upstream_), backend_->keepalive(), ctx_.timeout(backend_->options().timeout.server));
+    const http::ResponseHead& resp = responseParser_.response();
+    upstream::ExchangeEnd end;
+    end.requestSent = requestDone_;
+    end.responseComplete = true;  // finishExchange runs only then
+    end.responseKeepAlive = resp.keepAlive;
+    end.responseVersionMinor = resp.versionMinor;
+    end.upgraded = responseParser_.upgraded();
+    end.bytesLeft = evbuffer_get_length(bufferevent_get_input(upstream_->bev())) != 0 ||
+                    evbuffer_get_length(bufferevent_get_output(upstream_->bev())) != 0;
+    if (upstream::mayReuse(end) && upstreamIdle_.count() > 0) {
+      ctx_.pool().put(std::move(upstream_), backend_->keepalive(), ctx_.timeout(upstreamIdle_));
     } else {
       dropUpstream();
     }
@@ -300,7 +334,11 @@ void ClientSession::startNextRequest() {
   server_ = nullptr;
   tried_.clear();
   retries_ = 0;
-  requestDone_ = responseHeadSent_ = responseStarted_ = bodyForwarded_ = closeAfterResponse_ = false;
+  requestDone_ = responseHeadSent_ = responseStarted_ = freshConnection_ = closeAfterResponse_ = false;
+  replayable_ = true;
+  evbuffer_drain(replay_.get(), evbuffer_get_length(replay_.get()));
+  waiter_ = {};
+  queueWaitMs_ = 0;
   upstreamReadPaused_ = requestBodyPaused_ = sent100_ = logged_ = false;
   clientFraming_ = ClientFraming::kNone;
   requestPassthrough_ = responsePassthrough_ = false;
@@ -348,6 +386,7 @@ void ClientSession::abort(std::string_view termination) {
 }
 
 void ClientSession::destroy() {
+  leaveQueue();
   if (requestParser_.headComplete()) writeAccessLog();  // a tunnel's exchange ends here
   if (state_ != State::kClosing) transitionTo(State::kClosing);
   armTimer(TimerRole::kNone, {});
@@ -375,6 +414,11 @@ void ClientSession::handleTimer() {
         return;
       }
       failExchange(Failure::kRequestTimeout);
+      return;
+    case TimerRole::kQueue:
+      leaveQueue();
+      backend_->queue().stats().timedOut.fetch_add(1, std::memory_order_relaxed);
+      failExchange(Failure::kQueueTimeout);
       return;
     case TimerRole::kTunnel: {
       const auto idle = Clock::now() - lastActivity_;
@@ -405,7 +449,7 @@ void ClientSession::writeAccessLog() {
   const bool haveRequest = requestParser_.headComplete();
   if (requestStart_ == Clock::time_point{}) requestStart_ = now;
   e.TR = haveRequest ? millisBetween(requestStart_, headDone_) : -1;
-  e.Tw = haveRequest ? 0 : -1;
+  e.Tw = haveRequest ? queueWaitMs_ : -1;
   e.Tc = connected_ != Clock::time_point{} ? millisBetween(connectStart_, connected_) : -1;
   e.Tr = responseHeadAt_ != Clock::time_point{} ? millisBetween(connected_, responseHeadAt_) : -1;
   e.Ta = millisBetween(requestStart_, now);

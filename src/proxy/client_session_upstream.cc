@@ -7,6 +7,7 @@
 #include "weir/proxy/client_session.h"
 #include "weir/proxy/flow_control.h"
 #include "weir/proxy/worker_context.h"
+#include "weir/upstream/connection_reuse.h"
 
 namespace weir::proxy {
 
@@ -21,11 +22,15 @@ void ClientSession::onUpstreamEvent(bufferevent*, short what, void* self) {
 }
 
 void ClientSession::releaseServer() {
-  if (holdsServerSlot_ && server_ != nullptr) server_->shared().active.fetch_sub(1, std::memory_order_relaxed);
+  if (!holdsServerSlot_ || server_ == nullptr) return;
   holdsServerSlot_ = false;
+  server_->release(holdsProbe_);
+  holdsProbe_ = false;
+  ctx_.slotFreed(*backend_, *server_);
 }
 
 void ClientSession::dropUpstream() {
+  leaveQueue();
   upstream_.reset();
   connecting_ = false;
   upstreamReadPaused_ = false;
@@ -33,22 +38,47 @@ void ClientSession::dropUpstream() {
 }
 
 void ClientSession::connectUpstream() {
-  upstream::Server* server = upstream::chooseServer(*backend_, ctx_.policy(*backend_), tried_, steadyNowMs());
-  // Redispatch asks for another server; with none left, the retries go to the last one tried.
-  if (server == nullptr && !tried_.empty()) server = server_;
-  if (server == nullptr) {
-    failExchange(Failure::kNoServer);
+  upstream::Backend& backend = *backend_;
+  // First come, first served: while requests wait, a new one queues behind them. (With source
+  // hashing each waits for its own server, so there is no common line to respect.)
+  if (!inQueue_ && waiter_.ticket == 0 && backend.balance() != config::BalanceAlgorithm::kSource &&
+      backend.queue().length() > 0) {
+    enqueue(-1);
     return;
   }
-  connectTo(*server);
+  upstream::ServerPicker& picker = ctx_.picker(backend);
+  const int64_t now = steadyNowMs();
+  upstream::Pick pick = picker.pick(backend, clientHash_, tried_, now);
+  // Redispatch asks for another server; with none left, the retries go to the last one tried.
+  if (pick.outcome == upstream::Pick::Outcome::kNone && !tried_.empty()) {
+    if (server_->tryAcquire(false)) {
+      connectTo(*server_, false);
+    } else {
+      enqueue(server_->index());
+    }
+    return;
+  }
+  switch (pick.outcome) {
+    case upstream::Pick::Outcome::kAcquired:
+      finishQueueWait();
+      connectTo(*pick.server, pick.probe);
+      return;
+    case upstream::Pick::Outcome::kSaturated:
+      enqueue(pick.server != nullptr ? pick.server->index() : -1);
+      return;
+    case upstream::Pick::Outcome::kNone:
+      failExchange(Failure::kNoServer);
+      return;
+  }
 }
 
-void ClientSession::connectTo(upstream::Server& server) {
+void ClientSession::connectTo(upstream::Server& server, bool probe) {
   server_ = &server;
-  server.shared().active.fetch_add(1, std::memory_order_relaxed);
   holdsServerSlot_ = true;
+  holdsProbe_ = probe;
+  transitionTo(State::kConnecting);
   connectStart_ = Clock::now();
-  if (auto idle = ctx_.pool().take(server)) {
+  if (auto idle = freshConnection_ ? nullptr : ctx_.pool().take(server)) {
     upstream_ = std::move(idle);
     onUpstreamConnected();
     return;
@@ -70,20 +100,29 @@ void ClientSession::connectTo(upstream::Server& server) {
 }
 
 void ClientSession::onConnectFailed(Failure f) {
+  upstream::Server& server = *server_;
+  backend_->recordFailure(server, f == Failure::kConnectTimeout ? upstream::ServerFailure::kConnectTimeout
+                                                                : upstream::ServerFailure::kConnectError,
+                          steadyNowMs());
   releaseServer();
   dropUpstream();
-  server_->recordFailure(steadyNowMs(), backend_->maxFails(), backend_->failTimeoutMs());
   lastConnectFailure_ = f;
   if (retries_ >= backend_->options().retries) {
     failExchange(f);
     return;
   }
+  retryAfter(server);
+}
+
+void ClientSession::retryAfter(upstream::Server& failed) {
   ++retries_;
   if (backend_->options().redispatch) {
-    tried_.push_back(server_->index());
+    tried_.push_back(failed.index());
     connectUpstream();
+  } else if (failed.tryAcquire(false)) {
+    connectTo(failed, false);
   } else {
-    connectTo(*server_);
+    enqueue(failed.index());  // its slot went to a waiting request: wait for the next one
   }
 }
 
@@ -107,7 +146,7 @@ void ClientSession::onUpstreamConnected() {
   transitionTo(State::kExchanging);
   evbuffer* out = bufferevent_get_output(bev);
   evbuffer_add(out, outHead_.data(), outHead_.size());
-  if (evbuffer_get_length(pending_.get()) > 0) bodyForwarded_ = true;
+  keepForReplay(pending_.get(), evbuffer_get_length(pending_.get()));
   evbuffer_add_buffer(out, pending_.get());
   const http::RequestHead& req = requestParser_.request();
   if (req.expectContinue && !requestDone_ && req.versionMinor == 1 && !sent100_) {
@@ -214,7 +253,7 @@ void ClientSession::parseResponse() {
         if (responseHeadSent_) {
           abort("SD");
         } else {
-          server_->recordFailure(steadyNowMs(), backend_->maxFails(), backend_->failTimeoutMs());
+          backend_->recordFailure(*server_, upstream::ServerFailure::kBadResponse, steadyNowMs());
           failExchange(Failure::kBadResponse);
         }
         return;
@@ -244,6 +283,11 @@ void ClientSession::onResponseHead() {
   }
   responseHeadAt_ = Clock::now();
   status_ = resp.status;
+  // Read before the hop-by-hop fields are stripped for the client.
+  const std::string* keepAlive = resp.headers.get("keep-alive");
+  upstreamIdle_ = upstream::idleBudget(backend_->options().timeout.upstream_idle, keepAlive ? *keepAlive : "");
+  replayable_ = false;  // the client gets this response: no retry can replace it now
+  evbuffer_drain(replay_.get(), evbuffer_get_length(replay_.get()));
   clientFraming_ = chooseClientFraming(resp, req.versionMinor);
   // An upgrade the server declined leaves the client expecting either protocol: close after.
   if (req.upgrade || clientFraming_ == ClientFraming::kUntilClose || clientEof_) closeAfterResponse_ = true;
@@ -290,23 +334,15 @@ void ClientSession::forwardResponseBody(const char* data, size_t len) {
 
 void ClientSession::onResponseComplete() {
   if (clientFraming_ == ClientFraming::kChunked) evbuffer_add(bufferevent_get_output(client_.get()), "0\r\n\r\n", 5);
-  server_->recordSuccess();
+  server_->recordSuccess(steadyNowMs(), holdsProbe_);
   finishExchange();
 }
 
 void ClientSession::onUpstreamClosed(bool timedOut) {
   if (!responseHeadSent_) {
-    // A reused keep-alive connection that dies before answering raced with the server's own
-    // idle close: the request never reached it, so sending it again is safe if nothing of a
-    // body is lost.
-    if (!timedOut && upstream_ && upstream_->reused() && !responseStarted_ && !bodyForwarded_) {
-      upstream::Server& server = *server_;
-      releaseServer();
-      dropUpstream();
-      connectTo(server);
-      return;
-    }
-    server_->recordFailure(steadyNowMs(), backend_->maxFails(), backend_->failTimeoutMs());
+    if (!timedOut && retryAfterServerClosed()) return;
+    backend_->recordFailure(*server_, timedOut ? upstream::ServerFailure::kResponseTimeout : upstream::ServerFailure::kClosed,
+                            steadyNowMs());
     failExchange(timedOut ? Failure::kServerTimeout : Failure::kServerClosed);
     return;
   }
@@ -315,6 +351,48 @@ void ClientSession::onUpstreamClosed(bool timedOut) {
     return;
   }
   abort(timedOut ? "sD" : "SD");
+}
+
+// The server closed (or reset) the connection before the client got anything. Returns true
+// when the request is on its way again.
+bool ClientSession::retryAfterServerClosed() {
+  if (!replayable_ || !upstream_) return false;  // part of the body is gone: nothing to resend
+  // Put back what was sent so that the next connection gets the same bytes.
+  evbuffer_prepend_buffer(pending_.get(), replay_.get());
+  // A reused keep-alive connection that dies before any response byte raced with the server's
+  // own idle close: the server never processed the request, so any method may go again, on a
+  // fresh connection to the same server (its other idle ones are suspect too). Not a failure.
+  if (upstream_->reused() && !responseStarted_) {
+    upstream::Server& server = *server_;
+    upstream_.reset();
+    upstreamReadPaused_ = requestBodyPaused_ = false;
+    freshConnection_ = true;
+    connectTo(server, holdsProbe_);
+    return true;
+  }
+  // Otherwise the server may have acted on it: only an idempotent request is sent again, and
+  // only to another server (as nginx's proxy_next_upstream), never twice to the one that failed.
+  upstream::Server& failed = *server_;
+  upstream::Pick next;
+  if (requestParser_.request().isIdempotent() && retries_ < backend_->options().retries) {
+    tried_.push_back(failed.index());
+    next = ctx_.picker(*backend_).pick(*backend_, clientHash_, tried_, steadyNowMs());
+  }
+  if (next.outcome == upstream::Pick::Outcome::kNone) {
+    evbuffer_drain(pending_.get(), evbuffer_get_length(pending_.get()));
+    return false;
+  }
+  backend_->recordFailure(failed, upstream::ServerFailure::kClosed, steadyNowMs());
+  releaseServer();
+  dropUpstream();
+  ++retries_;
+  freshConnection_ = true;
+  if (next.outcome == upstream::Pick::Outcome::kAcquired) {
+    connectTo(*next.server, next.probe);
+  } else {
+    enqueue(-1);
+  }
+  return true;
 }
 
 }  // namespace weir::proxy

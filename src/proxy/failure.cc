@@ -18,6 +18,8 @@ const FailureReply& failureReply(Failure f) {
       {502, "Bad Gateway", "502 Bad Gateway: the server closed the connection.\n", "SH"},
       {504, "Gateway Timeout", "504 Gateway Timeout: the server did not answer in time.\n", "sH"},
       {503, "Service Unavailable", "503 Service Unavailable: no backend for this request.\n", "PR"},
+      {503, "Service Unavailable", "503 Service Unavailable: every server stayed busy for the queue timeout.\n", "sQ"},
+      {503, "Service Unavailable", "503 Service Unavailable: every server is busy and the queue is full.\n", "PQ"},
   };
   return kTable[static_cast<int>(f)];
 }

@@ -13,7 +13,7 @@ WorkerContext::WorkerContext(event::Worker& worker, Runtime& runtime)
       runtime_(runtime),
       pool_(static_cast<size_t>(runtime.serverCount)),
       accessLog_(worker.base(), runtime.logFd, runtime.config->global.log_format) {
-  for (const auto& b : runtime.backends) policies_.push_back(b->makePolicy(worker.index()));
+  for (const auto& b : runtime.backends) pickers_.emplace_back(*b, worker.index());
   reaper_.reset(event_new(worker.base(), -1, 0, &WorkerContext::onReap, this));
 }
 
@@ -80,9 +80,35 @@ const timeval* WorkerContext::timeout(std::chrono::milliseconds d) {
     if (ms == d) return tv;
   const timeval plain = toTimeval(d);
   const timeval* common = event_base_init_common_timeout(base(), &plain);
-  if (common == nullptr) return nullptr;  // libevent's table is full: callers fall back to none
+  if (common == nullptr) {  // libevent's table (256) is full: a plain timeout, heap-ordered
+    plainTimeouts_.push_back(plain);
+    common = &plainTimeouts_.back();
+  }
   commonTimeouts_.emplace_back(d, common);
   return common;
+}
+
+void WorkerContext::slotFreed(upstream::Backend& backend, const upstream::Server& server) {
+  if (backend.queue().length() == 0) return;  // the common case: no lock
+  if (auto waiter = backend.queue().popFor(server.index())) wake(backend, server.index(), *waiter);
+}
+
+void WorkerContext::wake(upstream::Backend& backend, int freedServer, const upstream::QueueWaiter& waiter) {
+  // Posted even to this worker: the wake-up must not run inside the releasing session's callback.
+  WorkerContext* target = runtime_.workers[static_cast<size_t>(waiter.worker)];
+  upstream::Backend* b = &backend;
+  target->worker_.post([target, b, freedServer, waiter] { target->onWake(*b, freedServer, waiter); });
+}
+
+void WorkerContext::onWake(upstream::Backend& backend, int freedServer, const upstream::QueueWaiter& waiter) {
+  auto it = queued_.find(waiter.session);
+  if (it != queued_.end()) {
+    it->second->onQueueWake(waiter);
+    return;
+  }
+  // The waiter left (timed out, or its client closed) after it was chosen: the slot it was
+  // woken for goes to the next one, or nobody would be told about it.
+  if (auto next = backend.queue().popFor(freedServer)) wake(backend, freedServer, *next);
 }
 
 void WorkerContext::onReap(evutil_socket_t, short, void* self) { static_cast<WorkerContext*>(self)->graveyard_.clear(); }

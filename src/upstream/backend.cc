@@ -4,44 +4,114 @@
 
 namespace weir::upstream {
 
-Backend::Backend(const config::BackendConfig& cfg, int index, int& nextGlobalId)
-    : name_(cfg.name),
-      index_(index),
-      options_(cfg.options),
-      keepalive_(cfg.keepalive),
-      maxFails_(cfg.max_fails),
-      failTimeoutMs_(cfg.fail_timeout.count()) {
-  for (size_t i = 0; i < cfg.servers.size(); ++i)
-    servers_.push_back(std::make_unique<Server>(cfg.servers[i], static_cast<int>(i), nextGlobalId++));
-}
-
-RoundRobinPolicy Backend::makePolicy(int workerIndex) const {
-  std::vector<int> weights;
-  weights.reserve(servers_.size());
-  for (const auto& s : servers_) weights.push_back(s->weight());
-  return RoundRobinPolicy(std::move(weights), workerIndex);
-}
-
 namespace {
 
-bool available(Server& s, std::span<const int> excluded, int64_t nowMs) {
-  if (std::find(excluded.begin(), excluded.end(), s.index()) != excluded.end()) return false;
-  if (!s.usable(nowMs)) return false;
-  return s.maxconn() == 0 || s.shared().active.load(std::memory_order_relaxed) < s.maxconn();
+std::unique_ptr<HashRing> buildRing(const std::vector<Server*>& servers) {
+  std::vector<HashRing::Member> members;
+  members.reserve(servers.size());
+  for (size_t i = 0; i < servers.size(); ++i)
+    members.push_back({servers[i]->name(), servers[i]->weight(), static_cast<int>(i)});
+  return std::make_unique<HashRing>(members);
 }
+
+bool contains(std::span<const int> list, int value) { return std::find(list.begin(), list.end(), value) != list.end(); }
 
 }  // namespace
 
-Server* chooseServer(Backend& backend, RoundRobinPolicy& policy, std::span<const int> excluded, int64_t nowMs) {
-  const auto& servers = backend.servers();
-  int picked = policy.pick([&](int i) {
+Backend::Backend(const config::BackendConfig& cfg, int index, int& nextGlobalId)
+    : name_(cfg.name),
+      index_(index),
+      balance_(cfg.balance),
+      allBackups_(cfg.allbackups),
+      options_(cfg.options),
+      keepalive_(cfg.keepalive),
+      maxFails_(cfg.max_fails),
+      failTimeoutMs_(cfg.fail_timeout.count()),
+      queue_(cfg.maxqueue) {
+  for (size_t i = 0; i < cfg.servers.size(); ++i) {
+    servers_.push_back(std::make_unique<Server>(cfg.servers[i], static_cast<int>(i), nextGlobalId++));
+    (servers_.back()->backup() ? backups_ : primaries_).servers.push_back(servers_.back().get());
+  }
+  if (balance_ == config::BalanceAlgorithm::kSource) {
+    primaries_.ring = buildRing(primaries_.servers);
+    backups_.ring = buildRing(backups_.servers);
+  }
+}
+
+ServerPicker::ServerPicker(const Backend& backend, int workerIndex)
+    : primaries_{RoundRobinPolicy(backend.primaries().servers.size(), workerIndex),
+                 LeastConnPolicy(backend.primaries().servers.size(), workerIndex)},
+      backups_{RoundRobinPolicy(backend.backups().servers.size(), workerIndex),
+               LeastConnPolicy(backend.backups().servers.size(), workerIndex)} {}
+
+Pick ServerPicker::pick(Backend& backend, uint64_t clientHash, std::span<const int> excluded, int64_t nowMs) {
+  Pick p = pickIn(backend, backend.primaries(), &primaries_, false, clientHash, excluded, nowMs);
+  // Primaries that are only full make the request wait for them: backups stand in for servers
+  // that are down, not for busy ones (HAProxy does the same).
+  if (p.outcome != Pick::Outcome::kNone) return p;
+  return pickIn(backend, backend.backups(), &backups_, !backend.allBackups(), clientHash, excluded, nowMs);
+}
+
+Pick ServerPicker::pickIn(const Backend& backend, const ServerGroup& group, GroupState* state, bool firstOnly,
+                          uint64_t clientHash, std::span<const int> excluded, int64_t nowMs) {
+  const std::vector<Server*>& servers = group.servers;
+  std::vector<int> lost;  // lost a race for their last slot or their probe during this pick
+  bool saturated = false;
+  // Usable for this request, maxconn aside.
+  auto candidate = [&](int i) {
+    const Server& s = *servers[static_cast<size_t>(i)];
+    if (contains(excluded, s.index()) || contains(lost, i)) return false;
+    switch (s.state(nowMs)) {
+      case Server::State::kDown:
+        return false;
+      case Server::State::kProbe:
+        return !s.shared().probeInFlight.load(std::memory_order_relaxed);
+      case Server::State::kUp:
+        return true;
+    }
+    return false;
+  };
+  // Usable and below maxconn; notes the full ones.
+  auto open = [&](int i) {
+    if (!candidate(i)) return false;
+    if (servers[static_cast<size_t>(i)]->hasFreeSlot()) return true;
+    saturated = true;
+    return false;
+  };
+  const bool hashed = backend.balance() == config::BalanceAlgorithm::kSource && !firstOnly;
+  for (size_t attempt = 0; attempt <= servers.size(); ++attempt) {
+    int i = -1;
+    if (hashed) {
+      i = group.ring->lookup(clientHash, candidate);
+      // The client's server is busy: waiting for it keeps the affinity that source promises.
+      if (i >= 0 && !servers[static_cast<size_t>(i)]->hasFreeSlot())
+        return {Pick::Outcome::kSaturated, servers[static_cast<size_t>(i)], false};
+    } else if (firstOnly) {
+      for (size_t j = 0; j < servers.size() && i < 0; ++j) {
+        if (!candidate(static_cast<int>(j))) continue;
+        if (!servers[j]->hasFreeSlot()) return {Pick::Outcome::kSaturated, nullptr, false};
+        i = static_cast<int>(j);
+      }
+    } else if (backend.balance() == config::BalanceAlgorithm::kLeastConn) {
+      i = state->leastConn.pick([&](int j) -> ServerLoad {
+        if (!open(j)) return {0, 0};
+        const Server& s = *servers[static_cast<size_t>(j)];
+        return {s.shared().active.load(std::memory_order_relaxed), s.effectiveWeight(nowMs)};
+      });
+    } else {
+      i = state->roundRobin.pick([&](int j) -> int64_t { return open(j) ? servers[static_cast<size_t>(j)]->effectiveWeight(nowMs) : 0; });
+    }
+    if (i < 0) break;
     Server& s = *servers[static_cast<size_t>(i)];
-    return !s.backup() && available(s, excluded, nowMs);
-  });
-  if (picked >= 0) return servers[static_cast<size_t>(picked)].get();
-  for (const auto& s : servers)
-    if (s->backup() && available(*s, excluded, nowMs)) return s.get();
-  return nullptr;
+    const bool probe = s.state(nowMs) == Server::State::kProbe;
+    if (s.tryAcquire(probe)) return {Pick::Outcome::kAcquired, &s, probe};
+    if (!s.hasFreeSlot()) {
+      if (hashed) return {Pick::Outcome::kSaturated, &s, false};
+      saturated = true;
+    }
+    lost.push_back(i);
+  }
+  return {saturated ? Pick::Outcome::kSaturated : Pick::Outcome::kNone, nullptr, false};
 }
 
 }  // namespace weir::upstream

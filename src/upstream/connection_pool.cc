@@ -20,7 +20,10 @@ std::unique_ptr<UpstreamConnection> ConnectionPool::take(const Server& server) {
 
 void ConnectionPool::put(std::unique_ptr<UpstreamConnection> conn, int maxIdle, const timeval* idleTimeout) {
   auto& list = idle_[static_cast<size_t>(conn->server().globalId())];
-  if (static_cast<int>(list.size()) >= maxIdle) return;  // conn freed here
+  if (maxIdle <= 0) return;  // conn freed here
+  // Least recently used goes first: the oldest idle connection is the nearest to the server's
+  // own idle timeout.
+  if (static_cast<int>(list.size()) >= maxIdle) list.erase(list.begin());
   conn->pool_ = this;
   conn->markReused();
   bufferevent_set_timeouts(conn->bev(), idleTimeout, nullptr);

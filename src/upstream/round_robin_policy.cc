@@ -2,12 +2,11 @@
 
 namespace weir::upstream {
 
-RoundRobinPolicy::RoundRobinPolicy(std::vector<int> weights, int startOffset)
-    : weights_(std::move(weights)), current_(weights_.size(), 0) {
-  if (weights_.empty()) return;
-  // Advancing by whole picks keeps the exact weight cycle; it only changes where we enter it.
-  const int skip = startOffset % static_cast<int>(weights_.size());
-  for (int i = 0; i < skip; ++i) pick([](int) { return true; });
+RoundRobinPolicy::RoundRobinPolicy(size_t size, int startOffset) : current_(size, 0) {
+  if (size == 0) return;
+  // With equal weights, whole picks move the entry point of the cycle without changing it.
+  const int skip = startOffset % static_cast<int>(size);
+  for (int i = 0; i < skip; ++i) pick([](int) { return int64_t{1}; });
 }
 
 }  // namespace weir::upstream

@@ -1,6 +1,7 @@
 #pragma once
 // What every worker of one fake backend shares.
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -17,6 +18,7 @@ namespace weir::fake {
 struct BackendShared {
   std::string name;
   std::string defaultBody;  // "NAME\n"
+  std::chrono::milliseconds idleTimeout{0};  // --idle-timeout; 0: off
   RouteTable routes;
   BodyPattern pattern;
   std::unique_ptr<RequestRecorder> recorder;  // null without --record

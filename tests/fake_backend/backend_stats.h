@@ -15,6 +15,8 @@ struct BackendStats {
   std::atomic<uint64_t> connections{0};       // accepted, minus control connections
   std::atomic<uint64_t> requests{0};          // complete requests, excluding /__fake/*
   std::atomic<int64_t> open{0};               // currently open, minus control connections
+  std::atomic<uint64_t> dropped{0};           // requests read and hung up on (drop_next=1)
+  std::atomic<uint64_t> idleClosed{0};        // connections closed by --idle-timeout
   std::atomic<uint64_t> nextConnectionId{1};  // conn=C of the record file
 
   void connectionAccepted() {
@@ -27,9 +29,11 @@ struct BackendStats {
     open.fetch_sub(1, std::memory_order_release);
   }
   void requestCompleted() { requests.fetch_add(1, std::memory_order_release); }
+  void requestDropped() { dropped.fetch_add(1, std::memory_order_release); }
+  void connectionIdleClosed() { idleClosed.fetch_add(1, std::memory_order_release); }
   uint64_t assignConnectionId() { return nextConnectionId.fetch_add(1, std::memory_order_relaxed); }
 
-  /// `{"connections":C,"requests":R,"open":O}`
+  /// `{"connections":C,"requests":R,"open":O,"dropped":D,"idle_closed":I}`
   std::string toJson() const;
 };
 

@@ -23,6 +23,20 @@ const ResponseScript kDefaultScript{};
 
 bool hasNoBody(int status) { return status < 200 || status == 204 || status == 304; }
 
+/// True if the kernel holds input that libevent has not read yet.
+bool socketHasInput(evutil_socket_t fd) {
+  char byte = 0;
+  return recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
+}
+
+/// Reads and drops whatever the kernel holds, so that close() sends a FIN and not the RST it
+/// sends when unread input is left behind.
+void discardSocketInput(evutil_socket_t fd) {
+  char scratch[16384];
+  while (recv(fd, scratch, sizeof scratch, MSG_DONTWAIT) > 0) {
+  }
+}
+
 }  // namespace
 
 Connection::Connection(Worker& worker, BackendShared& shared)
@@ -45,6 +59,7 @@ bool Connection::start(event_base* base, evutil_socket_t fd) {
 }
 
 void Connection::handleRead() {
+  cancelIdleTimer();  // the first byte of the next request
   dispatchRead();
   flushOutput();
 }
@@ -63,6 +78,7 @@ void Connection::dispatchRead() {
       break;
     case State::kDelaying:  // the next request waits in the input buffer
     case State::kDraining:
+    case State::kHangingUp:
     case State::kClosed:
       break;
   }
@@ -71,7 +87,7 @@ void Connection::dispatchRead() {
 // The bufferevent drained what flushOutput() could not write at once.
 void Connection::handleWrite() {
   bufferevent_disable(bev_.get(), EV_WRITE);
-  if (state_ == State::kDraining) startLingering();
+  outputFlushed();
 }
 
 // Writes queued output straight to the socket at the end of each callback: a response then
@@ -95,7 +111,24 @@ void Connection::flushOutput() {
       return;
     }
   }
-  if (state_ == State::kDraining && evbuffer_get_length(out) == 0) startLingering();
+  if (evbuffer_get_length(out) == 0) outputFlushed();
+}
+
+// Everything queued so far has gone to the socket.
+void Connection::outputFlushed() {
+  switch (state_) {
+    case State::kDraining:
+      startLingering();
+      break;
+    case State::kHangingUp:
+      hangUp();
+      break;
+    case State::kReading:
+      startIdleTimerIfIdle();
+      break;
+    default:
+      break;
+  }
 }
 
 void Connection::handleEvent(short what) {
@@ -122,6 +155,7 @@ void Connection::handlePeerClosed() {
       break;
     case State::kDelaying:  // the delayed answer still goes out
     case State::kDraining:
+    case State::kHangingUp:  // the hang-up follows once the output is written
     case State::kClosed:
       break;
   }
@@ -133,8 +167,22 @@ void Connection::handleTimer() {
     if (state_ == State::kReading) parseInput();
   } else if (state_ == State::kLingering) {
     close();
+  } else if (state_ == State::kReading && idleTimerArmed_) {
+    idleTimerArmed_ = false;
+    handleIdleTimeout();
   }
   flushOutput();
+}
+
+// --idle-timeout: hang up like nginx's keepalive_timeout. Input already waiting in the kernel
+// is the next request, which arrived in this same loop turn: its read callback follows and
+// answers it, as if its first byte had cancelled the timer in time.
+void Connection::handleIdleTimeout() {
+  if (parser_.inMessage() || evbuffer_get_length(input()) > 0 || socketHasInput(bufferevent_getfd(bev_.get()))) {
+    return;
+  }
+  shared_.stats.connectionIdleClosed();
+  startHangingUp();
 }
 
 // Feeds buffered input to the parser until a request needs an answer that is not immediate,
@@ -172,11 +220,16 @@ void Connection::parseInput() {
 }
 
 void Connection::handleHead() {
+  if (dropNext_) {
+    startDroppedRequest();
+    return;
+  }
   std::string_view target = parser_.target();
   std::string_view path = targetPath(target);
   controlRequest_ = path.starts_with(kControlPrefix);
   if (!sawRequest_) {
     sawRequest_ = true;
+    controlConnection_ = controlRequest_;
     if (controlRequest_ && countedOpen_) {  // a stats query must not count itself
       shared_.stats.connectionIsControl();
       countedOpen_ = false;
@@ -194,6 +247,17 @@ void Connection::handleHead() {
       !ResponseWriter::writeContinue(output())) {
     close();
   }
+}
+
+// The previous request said drop_next=1. This one, whatever it asks for, is read in full and
+// recorded like any other, then handleMessage() hangs up without a byte of answer (not even
+// 100 Continue): a server that closed the keep-alive connection just as the client reused it.
+void Connection::startDroppedRequest() {
+  dropNext_ = false;
+  dropping_ = true;
+  controlRequest_ = false;
+  tunnel_ = false;
+  parser_.ignoreUpgrade();
 }
 
 void Connection::chooseScript(std::string_view path, std::string_view query) {
@@ -220,7 +284,10 @@ void Connection::handleMessage() {
     shared_.recorder->recordRequest(connectionId(), requests_, parser_.method(), parser_.target(), parser_.head(),
                                     parser_.body());
   }
-  if (!scriptError_.empty()) {
+  if (dropping_) {
+    shared_.stats.requestDropped();
+    startHangingUp();
+  } else if (!scriptError_.empty()) {
     answerSimple(400, "text/plain", scriptError_ + "\n", parser_.keepAlive());
   } else if (script_->noResponse) {
     transitionTo(State::kStalled);
@@ -270,6 +337,7 @@ void Connection::answer() {
   if (s.closeAfter) sendBytes = std::min(sendBytes, *s.closeAfter);
   bool ok = writer_.writeHead(output(), head) &&
             (!sendBody || ResponseWriter::writeBody(output(), body, sendBytes, s.chunked));
+  dropNext_ = s.dropNext;
   finishAnswer(ok, keepAlive && !s.closeAfter);
 }
 
@@ -310,6 +378,7 @@ void Connection::finishAnswer(bool ok, bool keepOpen) {
     close();
   } else if (keepOpen) {
     transitionTo(State::kReading);
+    answeredKeepAlive_ = true;
   } else {
     startDraining();
   }
@@ -358,6 +427,21 @@ void Connection::startLingering() {
   if (bufferevent_enable(bev_.get(), EV_READ) != 0 || !armTimer(kLingerTimeout)) close();
 }
 
+// Drop_next and --idle-timeout: no lingering, the socket closes right after the output.
+void Connection::startHangingUp() {
+  transitionTo(State::kHangingUp);
+  bufferevent_disable(bev_.get(), EV_READ);  // flushOutput() goes on to hangUp()
+}
+
+// FIN now and close at once, like a server that really closed: a request sent after this
+// gets an RST, not the silent discard of the lingering close.
+void Connection::hangUp() {
+  evutil_socket_t fd = bufferevent_getfd(bev_.get());
+  shutdown(fd, SHUT_WR);  // the FIN leaves now, even if libevent closes the fd a little later
+  discardSocketInput(fd);
+  close();
+}
+
 void Connection::resetConnection() {
   linger abort{.l_onoff = 1, .l_linger = 0};  // close() then sends RST
   setsockopt(bufferevent_getfd(bev_.get()), SOL_SOCKET, SO_LINGER, &abort, sizeof abort);
@@ -382,6 +466,26 @@ bool Connection::armTimer(std::chrono::milliseconds delay) {
   timeval tv{.tv_sec = static_cast<time_t>(delay.count() / 1000),
              .tv_usec = static_cast<suseconds_t>(delay.count() % 1000 * 1000)};
   return evtimer_add(timer_.get(), &tv) == 0;
+}
+
+// Restarts the --idle-timeout once an answer that kept the connection open has been written
+// and no next request has begun. Control connections (the tests' stats queries) never time out.
+void Connection::startIdleTimerIfIdle() {
+  if (!answeredKeepAlive_) return;
+  answeredKeepAlive_ = false;
+  if (shared_.idleTimeout.count() == 0 || controlConnection_) return;
+  if (parser_.inMessage() || evbuffer_get_length(input()) > 0) return;  // the next request has begun
+  if (!armTimer(shared_.idleTimeout)) {
+    close();
+    return;
+  }
+  idleTimerArmed_ = true;
+}
+
+void Connection::cancelIdleTimer() {
+  if (!idleTimerArmed_) return;
+  idleTimerArmed_ = false;
+  evtimer_del(timer_.get());
 }
 
 void Connection::drainInput() { evbuffer_drain(input(), evbuffer_get_length(input())); }

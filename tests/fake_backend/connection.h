@@ -34,9 +34,11 @@ class Connection {
   //      │                                           └──close──> kDraining
   //      ├─ noresponse=1 ──> kStalled ──EOF──> kClosed
   //      ├─ upgrade=1 ─────> kTunnel ───EOF──> kDraining
-  //      └─ reset=1 / error ─────────────────> kClosed
+  //      ├─ reset=1 / error ─────────────────> kClosed
+  //      └─ --idle-timeout / request after drop_next=1 ──> kHangingUp
   //   kDraining ──output flushed──> kLingering (FIN sent) ──EOF/timeout──> kClosed
-  enum class State { kReading, kDelaying, kStalled, kTunnel, kDraining, kLingering, kClosed };
+  //   kHangingUp ──output flushed──> FIN + kClosed at once (no lingering)
+  enum class State { kReading, kDelaying, kStalled, kTunnel, kDraining, kLingering, kHangingUp, kClosed };
 
   static void onRead(bufferevent*, void* self) { static_cast<Connection*>(self)->handleRead(); }
   static void onWrite(bufferevent*, void* self) { static_cast<Connection*>(self)->handleWrite(); }
@@ -47,14 +49,17 @@ class Connection {
   void dispatchRead();
   void handleWrite();
   void flushOutput();
+  void outputFlushed();
   void handleEvent(short what);
   void handleTimer();
   void handlePeerClosed();
+  void handleIdleTimeout();
 
   void parseInput();
   void handleHead();
   void handleMessage();
   void handleMalformed();
+  void startDroppedRequest();
   void chooseScript(std::string_view path, std::string_view query);
 
   void answer();
@@ -67,11 +72,15 @@ class Connection {
 
   void startDraining();
   void startLingering();
+  void startHangingUp();
+  void hangUp();
   void resetConnection();
   void close();
   void transitionTo(State next) { state_ = next; }
 
   bool armTimer(std::chrono::milliseconds delay);
+  void startIdleTimerIfIdle();
+  void cancelIdleTimer();
   void drainInput();
   uint64_t connectionId();
   evbuffer* input() { return bufferevent_get_input(bev_.get()); }
@@ -80,7 +89,7 @@ class Connection {
   Worker& worker_;
   BackendShared& shared_;
   BufferEventPtr bev_;
-  EventPtr timer_;  // delay=MS, then the lingering-close timeout
+  EventPtr timer_;  // delay=MS, --idle-timeout between requests, then the lingering-close timeout
   RequestParser parser_;
   ResponseWriter writer_;
   State state_ = State::kReading;
@@ -92,6 +101,11 @@ class Connection {
   bool controlRequest_ = false;             // current request is /__fake/*
   bool tunnel_ = false;                     // current request switches to the echo tunnel
   bool sawRequest_ = false;
+  bool controlConnection_ = false;  // first request was /__fake/*: no idle timeout
+  bool answeredKeepAlive_ = false;  // an answer left the connection open: idle once it is written
+  bool idleTimerArmed_ = false;     // timer_ runs the --idle-timeout
+  bool dropNext_ = false;           // drop_next=1 was answered: hang up after the next request
+  bool dropping_ = false;           // the current request is that next request
   bool countedOpen_ = false;  // counted in stats.open
   bool peerClosed_ = false;   // EOF from the client
   uint64_t id_ = 0;           // conn=C, assigned when first recorded

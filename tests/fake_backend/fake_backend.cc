@@ -90,6 +90,7 @@ std::string FakeBackend::start(const FakeBackendOptions& options) {
 std::string FakeBackend::configure(const FakeBackendOptions& options) {
   shared_.name = options.name;
   shared_.defaultBody = options.name + "\n";
+  shared_.idleTimeout = std::chrono::milliseconds(options.idleTimeoutMs);
   for (const std::string& route : options.routes) {
     std::string error = shared_.routes.add(route);
     if (!error.empty()) return error;

@@ -16,6 +16,7 @@ struct FakeBackendOptions {
   std::string listen = "127.0.0.1:0";
   std::string recordPath;  // empty: no record file
   int threads = 1;
+  int idleTimeoutMs = 0;            // 0: keep-alive connections never time out
   std::vector<std::string> routes;  // PATH=SPEC
 };
 

@@ -19,6 +19,10 @@ void addOptions(CLI::App& app, weir::fake::FakeBackendOptions& options) {
   app.add_option("--threads", options.threads, "Event loops sharing the port (SO_REUSEPORT)")
       ->check(CLI::Range(1, 256))
       ->capture_default_str();
+  app.add_option("--idle-timeout", options.idleTimeoutMs,
+                 "MS: close a keep-alive connection idle between requests this long, with a FIN (0: never)")
+      ->check(CLI::Range(0, 24 * 3600 * 1000))
+      ->capture_default_str();
   app.add_option("--route", options.routes, "PATH=SPEC: script for an exact path in query-string syntax (repeatable)")
       ->allow_extra_args(false);
 }

@@ -82,7 +82,8 @@ bool applyParam(std::string_view key, const std::string& value, ResponseScript& 
                                        {"reset", &ResponseScript::reset},
                                        {"bad", &ResponseScript::bad},
                                        {"close", &ResponseScript::close},
-                                       {"upgrade", &ResponseScript::upgrade}};
+                                       {"upgrade", &ResponseScript::upgrade},
+                                       {"drop_next", &ResponseScript::dropNext}};
   for (const FlagKey& flag : kFlags) {
     if (key != flag.name) continue;
     auto b = parseFlag(value);

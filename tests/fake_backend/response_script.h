@@ -29,6 +29,7 @@ struct ResponseScript {
   bool bad = false;                     // bad=1: a malformed response
   bool close = false;                   // close=1: Connection: close
   bool upgrade = false;                 // upgrade=1: 101 + echo tunnel on Upgrade: websocket
+  bool dropNext = false;                // drop_next=1: read the next request, then FIN, no answer
   std::vector<ResponseHeader> headers;  // header=Name:Value, repeatable
 };
 

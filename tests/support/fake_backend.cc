@@ -48,6 +48,9 @@ std::vector<std::string> FakeBackend::commandLine(std::uint16_t port,
   for (const std::string& route : options_.routes) {
     argv.insert(argv.end(), {"--route", route});
   }
+  if (options_.idleTimeoutMs > 0) {
+    argv.insert(argv.end(), {"--idle-timeout", std::to_string(options_.idleTimeoutMs)});
+  }
   return argv;
 }
 

@@ -17,6 +17,7 @@ struct FakeBackendOptions {
   std::vector<std::string> routes;  // "PATH=SPEC", each passed as --route PATH=SPEC
   int threads = 0;                  // --threads N when > 0
   std::uint16_t port = 0;           // 0: the backend picks a free port
+  int idleTimeoutMs = 0;            // --idle-timeout MS when > 0: closes idle keep-alive connections
 };
 
 /// What GET /__fake/stats reports.

@@ -38,6 +38,13 @@ std::string indentYaml(std::string_view yaml, int spaces) {
 std::string simpleConfig(const std::vector<std::string>& serverAddresses,
                          std::string_view extraBackendYaml, std::string_view extraDefaultsYaml,
                          std::string_view extraFrontendYaml) {
+  std::vector<ServerLine> servers;
+  for (const std::string& address : serverAddresses) servers.push_back({address, ""});
+  return simpleConfigWithServers(servers, extraBackendYaml, extraDefaultsYaml, extraFrontendYaml);
+}
+
+std::string simpleConfigWithServers(const std::vector<ServerLine>& servers, std::string_view extraBackendYaml,
+                         std::string_view extraDefaultsYaml, std::string_view extraFrontendYaml) {
   std::string yaml =
       "global:\n"
       "  threads: 1\n"
@@ -62,9 +69,9 @@ std::string simpleConfig(const std::vector<std::string>& serverAddresses,
       "  be:\n";
   yaml += indentYaml(extraBackendYaml, 4);
   yaml += "    servers:\n";
-  for (std::size_t i = 0; i < serverAddresses.size(); ++i) {
-    yaml += "      - { name: s" + std::to_string(i + 1) + ", address: \"" + serverAddresses[i] +
-            "\" }\n";
+  for (std::size_t i = 0; i < servers.size(); ++i) {
+    yaml += "      - { name: s" + std::to_string(i + 1) + ", address: \"" + servers[i].address + "\"" +
+            (servers[i].options.empty() ? "" : ", " + servers[i].options) + " }\n";
   }
   return yaml;
 }

@@ -20,6 +20,14 @@ std::string simpleConfig(const std::vector<std::string>& serverAddresses,
                          std::string_view extraDefaultsYaml = "",
                          std::string_view extraFrontendYaml = "");
 
+/// A server of simpleConfig() with keys of its own ("maxconn: 1, weight: 3").
+struct ServerLine {
+  std::string address;
+  std::string options;
+};
+std::string simpleConfigWithServers(const std::vector<ServerLine>& servers, std::string_view extraBackendYaml = "",
+                         std::string_view extraDefaultsYaml = "", std::string_view extraFrontendYaml = "");
+
 /// Prefixes every non-empty line of `yaml` with `spaces` spaces; ends it with a newline.
 std::string indentYaml(std::string_view yaml, int spaces);
 

@@ -36,8 +36,8 @@ int pollUntil(int fd, short events, Clock::time_point deadline) {
 
 }  // namespace
 
-TcpClient::TcpClient(std::uint16_t port, std::chrono::milliseconds timeout) {
-  if (!connectTo(port, timeout)) {
+TcpClient::TcpClient(std::uint16_t port, std::chrono::milliseconds timeout, std::string_view sourceIp) {
+  if (!connectTo(port, timeout, sourceIp)) {
     close();
   }
 }
@@ -59,11 +59,21 @@ TcpClient& TcpClient::operator=(TcpClient&& other) noexcept {
   return *this;
 }
 
-bool TcpClient::connectTo(std::uint16_t port, std::chrono::milliseconds timeout) {
+bool TcpClient::connectTo(std::uint16_t port, std::chrono::milliseconds timeout, std::string_view sourceIp) {
   fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd_ < 0) {
     error_ = errnoText("socket");
     return false;
+  }
+  if (!sourceIp.empty()) {
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    const std::string ip(sourceIp);
+    if (::inet_pton(AF_INET, ip.c_str(), &local.sin_addr) != 1 ||
+        ::bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) {
+      error_ = errnoText(("bind " + ip).c_str());
+      return false;
+    }
   }
   sockaddr_in address{};
   address.sin_family = AF_INET;

@@ -19,7 +19,9 @@ namespace weir::test {
 class TcpClient {
  public:
   /// Connects at once; check isConnected() (a refused connection is not an exception).
-  explicit TcpClient(std::uint16_t port, std::chrono::milliseconds timeout = kDefaultTimeout);
+  /// `sourceIp` binds the local end first (another 127.x.y.z: a different client address).
+  explicit TcpClient(std::uint16_t port, std::chrono::milliseconds timeout = kDefaultTimeout,
+                     std::string_view sourceIp = {});
   ~TcpClient();
   TcpClient(TcpClient&& other) noexcept;
   TcpClient& operator=(TcpClient&& other) noexcept;
@@ -57,7 +59,7 @@ class TcpClient {
   enum class Fill { Data, Closed, Timeout, Error };
   /// Waits until `deadline` for bytes and appends them to buffer_.
   Fill fill(std::chrono::steady_clock::time_point deadline);
-  bool connectTo(std::uint16_t port, std::chrono::milliseconds timeout);
+  bool connectTo(std::uint16_t port, std::chrono::milliseconds timeout, std::string_view sourceIp);
 
   int fd_ = -1;
   std::string buffer_;

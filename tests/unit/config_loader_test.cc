@@ -225,11 +225,7 @@ TEST(ConfigLoader, WarnsAboutEveryNotYetImplementedPartOfConfigMdExample) {
                 "weir.yaml:45:5: frontends.chinook.use_backend" + ignored,
                 "weir.yaml:50:1: caches" + ignored,
                 "weir.yaml:60:5: backends.web.health_check" + ignored,
-                "weir.yaml:76:14: backends.api.balance: leastconn is not implemented yet, "
-                "using roundrobin",
                 "weir.yaml:77:5: backends.api.health_check" + ignored,
-                "weir.yaml:83:14: backends.admin.balance: source is not implemented yet, "
-                "using roundrobin",
                 "weir.yaml:84:5: backends.admin.health_check" + ignored,
                 "weir.yaml:89:1: stats" + ignored,
             }));
@@ -666,14 +662,13 @@ TEST(ConfigLoader, RejectsUnknownBalanceWithSuggestion) {
                "roundrobin, leastconn, source, did you mean 'leastconn'?"});
 }
 
-TEST(ConfigLoader, ParsesLeastconnButWarnsItIsNotImplemented) {
+TEST(ConfigLoader, ParsesLeastconnWithoutWarning) {
   const LoadResult r = load(std::string(kFrontend) +
                             "backends:\n  app:\n    balance: leastconn\n"
                             "    servers: [{ name: s1, address: \"127.0.0.1:9001\" }]\n");
   ASSERT_TRUE(r.ok);
   EXPECT_EQ(r.config.backends[0].balance, BalanceAlgorithm::kLeastConn);
-  EXPECT_EQ(r.warnings, Messages{"weir.yaml:7:14: backends.app.balance: leastconn is not "
-                                 "implemented yet, using roundrobin"});
+  EXPECT_TRUE(r.warnings.empty()) << ::testing::PrintToString(r.warnings);
 }
 
 TEST(ConfigLoader, RejectsInvalidName) {
@@ -882,6 +877,36 @@ TEST(ConfigLoader, RejectsUnresolvableServerAddressWithPosition) {
                               0),
             0u)
       << r.errors[0];
+}
+
+TEST(ConfigLoader, ReadsPoolKeysAndLetsServerOverrideSlowstart) {
+  const LoadResult r = load(std::string(kFrontend) + R"(backends:
+  app:
+    allbackups: true
+    maxqueue: 50
+    slowstart: 30s
+    timeout: { upstream_idle: 2s }
+    servers:
+      - { name: s1, address: "127.0.0.1:9001" }
+      - { name: s2, address: "127.0.0.1:9002", slowstart: 5s }
+)");
+  ASSERT_TRUE(r.ok) << ::testing::PrintToString(r.errors);
+  const BackendConfig& app = r.config.backends[0];
+  EXPECT_TRUE(app.allbackups);
+  EXPECT_EQ(app.maxqueue, 50);
+  EXPECT_EQ(app.options.timeout.upstream_idle, Millis(2000));
+  EXPECT_EQ(app.servers[0].slowstart, Millis(30000));
+  EXPECT_EQ(app.servers[1].slowstart, Millis(5000));
+}
+
+TEST(ConfigLoader, PoolKeysDefaultAsDocumented) {
+  const LoadResult r = load(std::string(kFrontend) + kBackend);
+  ASSERT_TRUE(r.ok) << ::testing::PrintToString(r.errors);
+  const BackendConfig& app = r.config.backends[0];
+  EXPECT_FALSE(app.allbackups);
+  EXPECT_EQ(app.maxqueue, 0);
+  EXPECT_EQ(app.options.timeout.upstream_idle, Millis(4000));
+  EXPECT_EQ(app.servers[0].slowstart, Millis(0));
 }
 
 }  // namespace

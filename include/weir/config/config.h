@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,9 @@ struct Timeouts {
   Millis http_keep_alive{10000};
   Millis queue{30000};
   Millis tunnel{3600000};
+  // How long an idle upstream keep-alive connection is kept: shorter than the usual server
+  // defaults (nginx 75s, Apache 5s, Node 5s) so that we close first, not the server.
+  Millis upstream_idle{4000};
 };
 
 /// The keys of `defaults` that every frontend and backend may override. The loader resolves
@@ -79,6 +83,7 @@ struct ServerConfig {
   int weight = 1;            // 1..256
   int maxconn = 0;           // 0 = no limit
   bool backup = false;
+  std::optional<Millis> slowstart;  // unset: the backend's
   SourcePos pos;
 };
 
@@ -90,6 +95,9 @@ struct BackendConfig {
   int keepalive = 32;  // idle upstream connections kept per server (per worker)
   int max_fails = 1;
   Millis fail_timeout{10000};
+  bool allbackups = false;  // spread over every usable backup, not only the first
+  int maxqueue = 0;         // requests waiting for a server slot; 0 = unbounded
+  Millis slowstart{0};      // ramp-up of a server coming back; 0 = none
   ProxyOptions options;
   std::vector<ServerConfig> servers;
   SourcePos pos;

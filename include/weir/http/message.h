@@ -28,6 +28,11 @@ struct RequestHead {
   bool expectContinue = false;  // Expect: 100-continue
 
   bool isHead() const { return method == "HEAD"; }
+  /// RFC 9110 9.2.2: sending it twice has the effect of sending it once. (TRACE is left out:
+  /// nobody should be proxying it.)
+  bool isIdempotent() const {
+    return method == "GET" || method == "HEAD" || method == "OPTIONS" || method == "PUT" || method == "DELETE";
+  }
   bool hasBody() const { return framing != BodyFraming::kNone && !(framing == BodyFraming::kContentLength && contentLength == 0); }
   void clear();
 };

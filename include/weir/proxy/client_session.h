@@ -4,9 +4,10 @@
 // the input buffer until the previous response is done). Owned by one worker.
 //
 //   kReadingHead ──head──> kConnecting ──connected──> kExchanging ──response done──> kReadingHead
-//        │                    │ refused: retry, or 5xx             │ 101
-//        │                    v                                    v
-//        └── bad input, timeout, close ──────> kClosing          kTunnel ── either side closes ──> kClosing
+//        │                  │  ^  │ refused: retry, or 5xx         │ 101
+//        │   servers full:  v  │  v                                v
+//        │               kQueued ── timeout.queue: 503          kTunnel ── either side closes ──> kClosing
+//        └── bad input, timeout, close ──────> kClosing
 //
 // Backpressure: bodies are forwarded chunk by chunk and reading from one side stops while the
 // other side's output buffer is above kHighWater, so memory per exchange stays bounded.
@@ -36,11 +37,13 @@ class ClientSession {
   ClientSession& operator=(const ClientSession&) = delete;
 
   void start();
+  /// A slot freed that this queued session may use (from its worker's loop).
+  void onQueueWake(const upstream::QueueWaiter& waiter);
 
  private:
   using Clock = std::chrono::steady_clock;
-  enum class State { kReadingHead, kConnecting, kExchanging, kTunnel, kClosing };
-  enum class TimerRole { kNone, kKeepAlive, kHttpRequest, kTunnel };
+  enum class State { kReadingHead, kConnecting, kQueued, kExchanging, kTunnel, kClosing };
+  enum class TimerRole { kNone, kKeepAlive, kHttpRequest, kQueue, kTunnel };
 
   struct RequestBody final : http::BodySink {
     ClientSession* session;
@@ -70,6 +73,8 @@ class ClientSession {
   void onRequestComplete();
   void passRequestBody(evbuffer* in);
   void forwardRequestBody(const char* data, size_t len);
+  void sendRequestBytes(const void* data, size_t len);
+  void keepForReplay(evbuffer* from, size_t len);
   void failExchange(Failure f);
   void finishExchange();
   void startNextRequest();
@@ -86,8 +91,12 @@ class ClientSession {
 
   // server side (client_session_upstream.cc)
   void connectUpstream();
-  void connectTo(upstream::Server& server);
+  void enqueue(int server);
+  void leaveQueue();
+  void finishQueueWait();
+  void connectTo(upstream::Server& server, bool probe);
   void onConnectFailed(Failure f);
+  void retryAfter(upstream::Server& failed);
   void onUpstreamConnected();
   void armServerTimeouts();
   void handleUpstreamRead();
@@ -98,6 +107,7 @@ class ClientSession {
   void onResponseComplete();
   bool passResponseBody(evbuffer* in, evbuffer* clientOut);
   void onUpstreamClosed(bool timedOut);
+  bool retryAfterServerClosed();
   void forwardResponseBody(const char* data, size_t len);
   void releaseServer();
   void dropUpstream();
@@ -110,6 +120,8 @@ class ClientSession {
   const FrontendRuntime& fe_;
   const config::ProxyOptions& feOptions_;
   net::Address peer_;
+  uint64_t id_;
+  uint64_t clientHash_;  // balance: source
   std::string peerText_;
   std::string peerIp_;
   BufferEventPtr client_;
@@ -122,6 +134,10 @@ class ClientSession {
   http::HttpParser responseParser_;
   std::unique_ptr<upstream::UpstreamConnection> upstream_;
   EvBufferPtr pending_;  // request body staged while connecting
+  // Request body bytes sent on the current connection, kept until the response begins so that
+  // a retry can send them again (bounded by kReplayLimit; past it, no retry resends a body).
+  EvBufferPtr replay_;
+  bool replayable_ = true;
   std::string outHead_;  // the request head as sent to the server (kept for a retry)
   std::string scratch_;
 
@@ -129,6 +145,11 @@ class ClientSession {
   upstream::Backend* backend_ = nullptr;
   upstream::Server* server_ = nullptr;
   bool holdsServerSlot_ = false;
+  bool holdsProbe_ = false;  // the slot is the server's probe request (passive health)
+  bool inQueue_ = false;
+  upstream::QueueWaiter waiter_;  // while queued, and after a wake-up to re-enter at its place
+  Clock::time_point queuedAt_{};
+  int64_t queueWaitMs_ = 0;
   bool connecting_ = false;
   std::vector<int> tried_;
   int retries_ = 0;
@@ -136,7 +157,8 @@ class ClientSession {
   bool requestDone_ = false;
   bool responseHeadSent_ = false;
   bool responseStarted_ = false;
-  bool bodyForwarded_ = false;
+  bool freshConnection_ = false;
+  std::chrono::milliseconds upstreamIdle_{0};  // how long the connection may then wait in the pool  // the next attempt must not take a pooled connection
   bool closeAfterResponse_ = false;
   bool upstreamReadPaused_ = false;  // response side waits for the client to drain
   bool requestBodyPaused_ = false;   // request side waits for the server to drain

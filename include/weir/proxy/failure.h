@@ -19,6 +19,8 @@ enum class Failure {
   kServerClosed,      // 502: the server closed or reset before a complete head
   kServerTimeout,     // 504: no response within timeout.server
   kNoBackend,         // 503: the frontend has no backend for this request
+  kQueueTimeout,      // 503: waited timeout.queue for a server slot
+  kQueueFull,         // 503: every server at maxconn and the queue at maxqueue
 };
 
 struct FailureReply {

@@ -10,6 +10,7 @@ namespace weir::proxy {
 inline constexpr size_t kReadHighWater = 256 * 1024;    // bytes read ahead from one socket
 inline constexpr size_t kOutputHighWater = 128 * 1024;  // stop reading the other side above this
 inline constexpr size_t kOutputLowWater = 32 * 1024;    // ...and resume below this
+inline constexpr size_t kReplayLimit = 64 * 1024;       // request body kept for a retry
 
 /// libevent 2.1 reads at most 4 KiB per read(2) (EVBUFFER_MAX_READ), which makes bulk transfers
 /// cost a syscall and a callback per 4 KiB. When a read filled a whole 4 KiB, more is likely

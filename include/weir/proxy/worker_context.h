@@ -4,6 +4,7 @@
 // through the worker's post().
 
 #include <chrono>
+#include <deque>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -32,15 +33,24 @@ class WorkerContext {
   int index() const { return worker_.index(); }
   Runtime& runtime() { return runtime_; }
   upstream::ConnectionPool& pool() { return pool_; }
-  upstream::RoundRobinPolicy& policy(const upstream::Backend& b) { return policies_[static_cast<size_t>(b.index())]; }
+  upstream::ServerPicker& picker(const upstream::Backend& b) { return pickers_[static_cast<size_t>(b.index())]; }
   log::AccessLog& accessLog() { return accessLog_; }
 
   /// A libevent "common timeout" for `d`: every event of this worker with the same duration
-  /// shares one queue, so arming and re-arming it is O(1) instead of a heap operation.
+  /// shares one queue, so arming and re-arming it is O(1) instead of a heap operation. Never
+  /// null: past libevent's 256 common timeouts it is a plain one.
   const timeval* timeout(std::chrono::milliseconds d);
 
   /// Frees the session after the current callback returns (deferred delete).
   void closeSession(ClientSession* session);
+
+  /// A number for a session, unique within this worker (queue tickets name sessions by it).
+  uint64_t nextSessionId() { return ++lastSessionId_; }
+  /// `session` waits in a backend queue under `id` / no longer does.
+  void addQueued(uint64_t id, ClientSession* session) { queued_[id] = session; }
+  void removeQueued(uint64_t id) { queued_.erase(id); }
+  /// A slot of `server` was given back: when requests wait, wake the oldest that can use it.
+  void slotFreed(upstream::Backend& backend, const upstream::Server& server);
 
  private:
   struct Listener {
@@ -54,18 +64,24 @@ class WorkerContext {
   void setAccepting(bool on);
   void broadcastAccepting(bool on);
   void warnMaxconnReached();
+  /// Delivers a queue wake-up to the worker holding `waiter`.
+  void wake(upstream::Backend& backend, int freedServer, const upstream::QueueWaiter& waiter);
+  void onWake(upstream::Backend& backend, int freedServer, const upstream::QueueWaiter& waiter);
 
   event::Worker& worker_;
   Runtime& runtime_;
   upstream::ConnectionPool pool_;
-  std::vector<upstream::RoundRobinPolicy> policies_;  // by backend index
+  std::vector<upstream::ServerPicker> pickers_;  // by backend index
   log::AccessLog accessLog_;
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::unordered_map<ClientSession*, std::unique_ptr<ClientSession>> sessions_;
   std::vector<std::unique_ptr<ClientSession>> graveyard_;
   EventPtr reaper_;
   std::vector<std::pair<std::chrono::milliseconds, const timeval*>> commonTimeouts_;
+  std::deque<timeval> plainTimeouts_;  // stable addresses for durations past libevent's table
   bool accepting_ = true;
+  uint64_t lastSessionId_ = 0;
+  std::unordered_map<uint64_t, ClientSession*> queued_;  // sessions waiting in a backend queue
 };
 
 }  // namespace weir::proxy

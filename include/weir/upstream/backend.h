@@ -1,6 +1,7 @@
 #pragma once
-// A backend: a named pool of servers with its options. Immutable after start except for the
-// servers' Shared atomics, so every worker reads it without locks.
+// A backend: a named pool of servers with its options, and the choice of a server for one
+// attempt. Immutable after start except for the servers' Shared atomics and the queue, so every
+// worker reads it without locks.
 
 #include <memory>
 #include <span>
@@ -8,10 +9,19 @@
 #include <vector>
 
 #include "weir/config/config.h"
+#include "weir/upstream/backend_queue.h"
+#include "weir/upstream/hash_ring.h"
+#include "weir/upstream/least_conn_policy.h"
 #include "weir/upstream/round_robin_policy.h"
 #include "weir/upstream/server.h"
 
 namespace weir::upstream {
+
+/// Primary or backup servers: the two halves of a backend, balanced separately.
+struct ServerGroup {
+  std::vector<Server*> servers;
+  std::unique_ptr<HashRing> ring;  // balance: source only
+};
 
 class Backend {
  public:
@@ -20,29 +30,68 @@ class Backend {
 
   const std::string& name() const { return name_; }
   int index() const { return index_; }  // position among the config's backends
+  config::BalanceAlgorithm balance() const { return balance_; }
+  bool allBackups() const { return allBackups_; }
   const config::ProxyOptions& options() const { return options_; }
   int keepalive() const { return keepalive_; }
   int maxFails() const { return maxFails_; }
   int64_t failTimeoutMs() const { return failTimeoutMs_; }
   const std::vector<std::unique_ptr<Server>>& servers() const { return servers_; }
   Server& server(int index) { return *servers_[static_cast<size_t>(index)]; }
+  const ServerGroup& primaries() const { return primaries_; }
+  const ServerGroup& backups() const { return backups_; }
+  BackendQueue& queue() { return queue_; }
 
-  /// A fresh per-worker round-robin policy over this backend's servers.
-  RoundRobinPolicy makePolicy(int workerIndex) const;
+  void recordFailure(Server& s, ServerFailure kind, int64_t nowMs) { s.recordFailure(kind, nowMs, maxFails_, failTimeoutMs_); }
 
  private:
   std::string name_;
   int index_;
+  config::BalanceAlgorithm balance_;
+  bool allBackups_;
   config::ProxyOptions options_;
   int keepalive_;
   int maxFails_;
   int64_t failTimeoutMs_;
   std::vector<std::unique_ptr<Server>> servers_;
+  ServerGroup primaries_;
+  ServerGroup backups_;
+  BackendQueue queue_;
 };
 
-/// Chooses the server for one attempt: a primary through the policy, skipping servers that
-/// are out (passive health), at maxconn, or in `excluded` (already tried); when no primary is
-/// left, the first such usable backup. Returns nullptr when nothing is usable.
-Server* chooseServer(Backend& backend, RoundRobinPolicy& policy, std::span<const int> excluded, int64_t nowMs);
+/// The outcome of choosing a server for one attempt.
+struct Pick {
+  enum class Outcome {
+    kAcquired,   // `server` is chosen and one of its slots is held (release it with probe)
+    kSaturated,  // usable servers exist but are at maxconn: wait in the queue
+    kNone,       // no usable server
+  };
+  Outcome outcome = Outcome::kNone;
+  Server* server = nullptr;  // kAcquired; kSaturated with source hashing: the server to wait for
+  bool probe = false;        // the slot is also this server's probe request (passive health)
+};
+
+/// One worker's balancing state for one backend (round-robin positions, leastconn cursors).
+class ServerPicker {
+ public:
+  ServerPicker(const Backend& backend, int workerIndex);
+
+  /// Chooses among the primaries by the backend's algorithm, skipping servers that are down,
+  /// at maxconn, or in `excluded` (backend indices already tried); with no primary usable, the
+  /// first usable backup (or, with allbackups, the backups by the same algorithm).
+  /// `clientHash` is hashClientIp() of the client, used by balance: source.
+  Pick pick(Backend& backend, uint64_t clientHash, std::span<const int> excluded, int64_t nowMs);
+
+ private:
+  struct GroupState {
+    RoundRobinPolicy roundRobin;
+    LeastConnPolicy leastConn;
+  };
+  Pick pickIn(const Backend& backend, const ServerGroup& group, GroupState* state, bool firstOnly,
+              uint64_t clientHash, std::span<const int> excluded, int64_t nowMs);
+
+  GroupState primaries_;
+  GroupState backups_;
+};
 
 }  // namespace weir::upstream

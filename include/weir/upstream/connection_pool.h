@@ -19,7 +19,8 @@ class ConnectionPool {
 
   /// The most recently idled connection to `server`, or nullptr.
   std::unique_ptr<UpstreamConnection> take(const Server& server);
-  /// Keeps `conn` idle if the server has fewer than `maxIdle` idle connections; frees it otherwise.
+  /// Keeps `conn` idle, closing the server's least recently used idle connection when it
+  /// already has `maxIdle`; maxIdle 0 frees conn.
   /// `idleTimeout` may be a libevent common timeout.
   void put(std::unique_ptr<UpstreamConnection> conn, int maxIdle, const timeval* idleTimeout);
 

@@ -14,28 +14,30 @@ namespace weir::upstream {
 
 class RoundRobinPolicy {
  public:
-  /// `startOffset` advances the cycle so that N workers do not all begin with the same server.
-  RoundRobinPolicy(std::vector<int> weights, int startOffset);
+  /// A policy over `size` servers; `startOffset` advances the cycle so that N workers do not
+  /// all begin with the same server.
+  RoundRobinPolicy(size_t size, int startOffset);
 
-  /// Picks among the servers for which eligible(i) is true; -1 when none is.
-  template <typename Eligible>
-  int pick(Eligible&& eligible) {
+  /// Picks among the servers whose weightOf(i) is above 0 (0 = not eligible now); -1 when
+  /// none is. Weights may change between picks (slow start): the sequence stays smooth.
+  template <typename WeightOf>
+  int pick(WeightOf&& weightOf) {
     int64_t total = 0;
     int best = -1;
-    for (size_t i = 0; i < weights_.size(); ++i) {
-      if (!eligible(static_cast<int>(i))) continue;
-      current_[i] += weights_[i];
-      total += weights_[i];
+    for (size_t i = 0; i < current_.size(); ++i) {
+      const int64_t w = weightOf(static_cast<int>(i));
+      if (w <= 0) continue;
+      current_[i] += w;
+      total += w;
       if (best < 0 || current_[i] > current_[static_cast<size_t>(best)]) best = static_cast<int>(i);
     }
     if (best >= 0) current_[static_cast<size_t>(best)] -= total;
     return best;
   }
 
-  size_t size() const { return weights_.size(); }
+  size_t size() const { return current_.size(); }
 
  private:
-  std::vector<int> weights_;
   std::vector<int64_t> current_;
 };
 

@@ -2,6 +2,7 @@
 // One upstream server of a backend, shared by every worker.
 // Thread-safe: the mutable part is `Shared`, atomics only; the rest is immutable after start.
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <string>
@@ -11,16 +12,31 @@
 
 namespace weir::upstream {
 
+/// What passive health counts against a server (nginx: proxy_next_upstream error/timeout/invalid_header).
+enum class ServerFailure { kConnectError, kConnectTimeout, kResponseTimeout, kBadResponse, kClosed };
+inline constexpr size_t kServerFailureKinds = 5;
+
+/// Weights are scaled so that slow start can ramp a weight-1 server in steps.
+inline constexpr int64_t kWeightScale = 16;
+
 class Server {
  public:
   /// Cross-thread state. Relaxed ordering throughout: each field is an independent counter or
   /// deadline, read for decisions that tolerate a momentarily stale value.
   struct Shared {
-    std::atomic<int32_t> active{0};            // requests in flight on this server (all workers)
-    std::atomic<int32_t> fails{0};             // passive: failures in the current window
-    std::atomic<int64_t> failWindowStartMs{0};  // passive: when the window began
-    std::atomic<int64_t> downUntilMs{0};        // passive: unusable until this time
+    std::atomic<int32_t> active{0};              // requests holding a slot (all workers)
+    std::atomic<int32_t> fails{0};               // passive: failures in the current window
+    std::atomic<int64_t> failWindowStartMs{0};   // passive: when the window began
+    std::atomic<int64_t> downUntilMs{0};         // passive: unusable until this time
+    std::atomic<bool> probeNeeded{false};        // passive: out; the next request is a probe
+    std::atomic<bool> probeInFlight{false};      // passive: one request is probing
+    std::atomic<int64_t> upSinceMs{0};           // slow start: when it came back; 0 = full weight
+    std::array<std::atomic<uint64_t>, kServerFailureKinds> failures{};  // by ServerFailure
+    std::atomic<uint64_t> downTransitions{0};    // times passive health took it out
   };
+
+  /// What a new request may do with this server at a given time.
+  enum class State { kUp, kDown, kProbe };
 
   Server(const config::ServerConfig& cfg, int index, int globalId);
 
@@ -32,14 +48,35 @@ class Server {
   int index() const { return index_; }        // position in its backend
   int globalId() const { return globalId_; }  // position among all servers of all backends
 
-  /// Usable for new requests: not taken out by passive health at `nowMs`.
-  bool usable(int64_t nowMs) const { return shared_.downUntilMs.load(std::memory_order_relaxed) <= nowMs; }
-  /// nginx semantics: `maxFails` failures within `failTimeoutMs` take the server out for
-  /// `failTimeoutMs`. maxFails == 0 disables passive health.
-  void recordFailure(int64_t nowMs, int maxFails, int64_t failTimeoutMs);
-  void recordSuccess();
+  State state(int64_t nowMs) const;
+  /// Usable for new requests at `nowMs`: up, or due for its probe request.
+  bool usable(int64_t nowMs) const { return state(nowMs) != State::kDown; }
+  /// Below maxconn (always true without one); a hint, tryAcquire decides.
+  bool hasFreeSlot() const;
+  /// The weight balancing uses: weight × kWeightScale, ramped linearly over slow start after
+  /// the server came back (never below 1).
+  int64_t effectiveWeight(int64_t nowMs) const;
 
+  /// Takes one of the server's maxconn slots; with `probe` set, also claims the single probe
+  /// request of a server coming back. False when the server is full or the probe is taken.
+  bool tryAcquire(bool probe);
+  /// Gives back a slot taken by tryAcquire (and the probe claim, if still held).
+  void release(bool probe);
+
+  /// nginx semantics: `maxFails` failures within `failTimeoutMs` take the server out for
+  /// `failTimeoutMs`; then one request probes it. maxFails == 0 disables passive health (the
+  /// failure is still counted).
+  void recordFailure(ServerFailure kind, int64_t nowMs, int maxFails, int64_t failTimeoutMs);
+  /// A complete response: the failure count restarts; when it answered the probe request
+  /// (`probe`), the server is back (and slow start begins). A success of a request that began
+  /// before the server was taken out does not bring it back: only the probe does.
+  void recordSuccess(int64_t nowMs, bool probe);
+
+  uint64_t failures(ServerFailure kind) const {
+    return shared_.failures[static_cast<size_t>(kind)].load(std::memory_order_relaxed);
+  }
   Shared& shared() { return shared_; }
+  const Shared& shared() const { return shared_; }
 
  private:
   std::string name_;
@@ -47,6 +84,7 @@ class Server {
   int weight_;
   int maxconn_;
   bool backup_;
+  int64_t slowstartMs_;
   int index_;
   int globalId_;
   Shared shared_;

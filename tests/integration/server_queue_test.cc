@@ -1,0 +1,112 @@
+// Issue 3, point 4 end to end: server maxconn holds across workers, requests beyond it wait in
+// the backend's queue for a slot, the queue gives up after timeout.queue (503 sQ) and turns
+// requests away beyond maxqueue (503 PQ).
+
+#include <gtest/gtest.h>
+
+#include <future>
+#include <string>
+#include <vector>
+
+#include "support/fake_backend.h"
+#include "support/http_get.h"
+#include "support/httplog_line.h"
+#include "support/simple_config.h"
+#include "support/tcp_client.h"
+#include "support/weir_instance.h"
+
+namespace weir::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+/// Sends GET `target` on a connection of its own and returns the client, response not read.
+TcpClient sendGet(std::uint16_t port, const std::string& target) {
+  TcpClient client(port);
+  EXPECT_TRUE(client.isConnected()) << client.error();
+  EXPECT_TRUE(client.send(formatRequest("GET", target, port)));
+  return client;
+}
+
+HttpLogLine logLineFor(WeirInstance& weir, const std::string& target) {
+  const std::optional<std::string> line = weir.waitForAccessLog("\"GET " + target + " HTTP/1.1\"");
+  if (!line) {
+    ADD_FAILURE() << "no access-log line for " << target << "; access log:\n" << weir.accessLog();
+    return {};
+  }
+  const std::optional<HttpLogLine> parsed = parseHttpLog(*line);
+  if (!parsed) ADD_FAILURE() << "not an httplog line: " << *line;
+  return parsed.value_or(HttpLogLine{});
+}
+
+TEST(ServerQueue, RequestsBeyondMaxconnWaitAndAreServedOneAtATimeAcrossWorkers) {
+  FakeBackend backend("one", {.routes = {"/slow=delay=200"}});
+  std::string yaml = simpleConfigWithServers(std::vector<ServerLine>{{backend.address(), "maxconn: 1"}}, "keepalive: 8");
+  yaml.replace(yaml.find("threads: 1"), 10, "threads: 2");
+  WeirInstance weir(yaml);
+
+  std::vector<TcpClient> clients;
+  for (int i = 0; i < 4; ++i) clients.push_back(sendGet(weir.port(), "/slow?n=" + std::to_string(i)));
+  for (auto& c : clients) {
+    const HttpResponse r = c.readResponse(10s);
+    ASSERT_TRUE(r.ok()) << r.error;
+    EXPECT_EQ(r.status, 200);
+  }
+  // One request at a time: never more than one connection open to the server at once. With a
+  // keep-alive pool per worker, at most one connection per worker was ever needed.
+  EXPECT_LE(backend.stats().connections, 2u);
+  int queued = 0;
+  for (int i = 0; i < 4; ++i) queued += logLineFor(weir, "/slow?n=" + std::to_string(i)).Tw > 0 ? 1 : 0;
+  EXPECT_GE(queued, 3) << "three of the four had to wait (Tw > 0)\n" << weir.accessLog();
+}
+
+TEST(ServerQueue, GivesUpWith503AfterQueueTimeout) {
+  FakeBackend backend("busy", {.routes = {"/hold=delay=3000"}});
+  WeirInstance weir(simpleConfigWithServers(std::vector<ServerLine>{{backend.address(), "maxconn: 1"}}, "timeout: {queue: 200ms}"));
+
+  TcpClient holder = sendGet(weir.port(), "/hold");
+  ASSERT_TRUE(backend.waitForRecords(1));
+  const HttpResponse waited = httpGet(weir.port(), "/late");
+
+  EXPECT_EQ(waited.status, 503);
+  const HttpLogLine log = logLineFor(weir, "/late");
+  EXPECT_EQ(log.termination, "sQ--");
+  EXPECT_GE(log.Tw, 150);
+  EXPECT_EQ(holder.readResponse(10s).status, 200);  // the one in service was not disturbed
+}
+
+TEST(ServerQueue, TurnsAwayRequestsBeyondMaxqueueAtOnce) {
+  FakeBackend backend("busy", {.routes = {"/hold=delay=1000"}});
+  WeirInstance weir(simpleConfigWithServers(std::vector<ServerLine>{{backend.address(), "maxconn: 1"}}, "maxqueue: 1"));
+
+  TcpClient inService = sendGet(weir.port(), "/hold?n=1");
+  ASSERT_TRUE(backend.waitForRecords(1));
+  // The queue holds one: of the next two, one waits and is served, the other is turned away
+  // at once (which one depends on which arrives first).
+  TcpClient second = sendGet(weir.port(), "/hold?n=2");
+  TcpClient third = sendGet(weir.port(), "/hold?n=3");
+  const HttpResponse r2 = second.readResponse(10s);
+  const HttpResponse r3 = third.readResponse(10s);
+  EXPECT_EQ((r2.status == 503) + (r3.status == 503), 1) << r2.status << " " << r3.status;
+  EXPECT_EQ((r2.status == 200) + (r3.status == 200), 1) << r2.status << " " << r3.status;
+  EXPECT_NE(weir.waitForAccessLog("PQ--"), std::nullopt) << weir.accessLog();
+  EXPECT_EQ(inService.readResponse(10s).status, 200);
+}
+
+TEST(ServerQueue, SpillsToOtherServersBeforeQueueing) {
+  FakeBackend a("a", {.routes = {"/hold=delay=1000"}});
+  FakeBackend b("b");
+  WeirInstance weir(simpleConfigWithServers(std::vector<ServerLine>{{a.address(), "maxconn: 1"}, {b.address(), ""}}));
+
+  TcpClient holder = sendGet(weir.port(), "/hold");
+  ASSERT_TRUE(a.waitForRecords(1));
+  for (int i = 0; i < 4; ++i) {
+    const HttpResponse r = httpGet(weir.port(), "/");
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.header("X-Server"), "b");
+  }
+  EXPECT_EQ(holder.readResponse(10s).status, 200);
+}
+
+}  // namespace
+}  // namespace weir::test

@@ -1,0 +1,91 @@
+// Issue 3, point 5 end to end: the per-worker keep-alive pool of upstream connections, its
+// limit (0 disables it), its idle timeout and a server's Keep-Alive: timeout=N.
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "support/fake_backend.h"
+#include "support/http_get.h"
+#include "support/simple_config.h"
+#include "support/tcp_client.h"
+#include "support/wait_for.h"
+#include "support/weir_instance.h"
+
+namespace weir::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+/// `count` sequential requests on one keep-alive client connection; the number that got 200.
+int sequentialRequests(std::uint16_t port, int count) {
+  TcpClient client(port);
+  int ok = 0;
+  for (int i = 0; i < count; ++i) {
+    if (!client.send("GET /n" + std::to_string(i) + " HTTP/1.1\r\nHost: weir.test\r\n\r\n")) break;
+    if (client.readResponse().status == 200) ++ok;
+  }
+  return ok;
+}
+
+std::string twoWorkers(std::string yaml) {
+  yaml.replace(yaml.find("threads: 1"), 10, "threads: 2");
+  return yaml;
+}
+
+TEST(UpstreamKeepAlive, ThousandRequestsReuseAtMostOneConnectionPerWorkerAndServer) {
+  FakeBackend a("a");
+  FakeBackend b("b");
+  WeirInstance weir(twoWorkers(simpleConfig({a.address(), b.address()}, "keepalive: 32")));
+
+  // Ten client connections (they may land on either worker), a hundred requests each.
+  for (int c = 0; c < 10; ++c) ASSERT_EQ(sequentialRequests(weir.port(), 100), 100);
+
+  const auto opened = a.stats().connections + b.stats().connections;
+  EXPECT_GE(opened, 2u);
+  EXPECT_LE(opened, 4u) << "2 workers x 2 servers";
+  EXPECT_EQ(a.stats().requests + b.stats().requests, 1000u);
+}
+
+TEST(UpstreamKeepAlive, KeepaliveZeroOpensAConnectionPerRequest) {
+  FakeBackend a("a");
+  WeirInstance weir(simpleConfig({a.address()}, "keepalive: 0"));
+
+  ASSERT_EQ(sequentialRequests(weir.port(), 1000), 1000);
+
+  EXPECT_EQ(a.stats().connections, 1000u);
+}
+
+TEST(UpstreamKeepAlive, ClosesIdleConnectionsAfterUpstreamIdleTimeout) {
+  FakeBackend a("a");
+  WeirInstance weir(simpleConfig({a.address()}, "timeout: {upstream_idle: 200ms}"));
+
+  ASSERT_EQ(sequentialRequests(weir.port(), 3), 3);
+  EXPECT_TRUE(waitFor([&] { return a.stats().open == 0; }, 5s)) << "weir kept the idle connection open";
+  EXPECT_EQ(a.stats().connections, 1u);
+}
+
+TEST(UpstreamKeepAlive, HonoursTheServersKeepAliveTimeout) {
+  // The server announces 2 s: weir keeps the connection at most 1 s, not its own 60 s.
+  FakeBackend a("a", {.routes = {"/ka=header=Keep-Alive:timeout%3D2"}});
+  WeirInstance weir(simpleConfig({a.address()}, "timeout: {upstream_idle: 60s}"));
+
+  const HttpResponse r = httpGet(weir.port(), "/ka");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_TRUE(waitFor([&] { return a.stats().open == 0; }, 5s)) << "the idle connection outlived the server's timeout";
+}
+
+TEST(UpstreamKeepAlive, DropsAnIdleConnectionTheServerClosed) {
+  FakeBackend a("a", {.routes = {}, .idleTimeoutMs = 100});
+  WeirInstance weir(simpleConfig({a.address()}, "timeout: {upstream_idle: 60s}"));
+
+  ASSERT_EQ(httpGet(weir.port(), "/first").status, 200);
+  ASSERT_TRUE(waitFor([&] { return a.stats().open == 0; }, 5s));
+  // The server closed it while idle: the next request must not be sent on it.
+  const HttpResponse r = httpGet(weir.port(), "/second");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(a.stats().connections, 2u);
+}
+
+}  // namespace
+}  // namespace weir::test
