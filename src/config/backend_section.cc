@@ -61,7 +61,7 @@ ServerConfig loadServer(const YamlCursor& item, ServerNames* names) {
        }},
       {"slowstart",
        [&](const YamlCursor& v) {
-         if (auto d = v.readDuration()) server.slowstart = *d;
+         if (auto d = v.readDuration(true)) server.slowstart = *d;
        }},
   };
   const KeySet seen = item.readKeys(rules);
@@ -107,7 +107,7 @@ void loadBackend(const YamlCursor& section, BackendConfig* backend) {
        }},
       {"slowstart",
        [backend](const YamlCursor& v) {
-         if (auto d = v.readDuration()) backend->slowstart = *d;
+         if (auto d = v.readDuration(true)) backend->slowstart = *d;
        }},
       {"servers", [backend](const YamlCursor& v) { loadServers(v, backend); }},
       {"health_check", [](const YamlCursor& v) { v.ignoreUnimplemented(NodeKind::kMapping); }},
