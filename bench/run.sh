@@ -4,8 +4,10 @@
 #   bench/run.sh [--build DIR] [--rounds N] [--duration SECONDS] [--record] [--keep]
 #
 # Layout: three weir-fake-backends, and weir, HAProxy and nginx all running at once on 127.0.0.1,
-# each proxy configured from bench/*.in for the same job (one thread, roundrobin, keep-alive on
-# both sides). The proxies are pinned to core 0, wrk and the backends to core 1. For each case the
+# each proxy configured from bench/*.in for the same job (one thread, keep-alive on both sides,
+# the case's balancing: roundrobin, leastconn or source). One set of the three proxies runs at a
+# time: it is started for a balancing mode and stopped before the set for the next mode starts.
+# The proxies are pinned to core 0, wrk and the backends to core 1. For each case the
 # runs are interleaved: weir HAProxy nginx weir HAProxy nginx ... For each run we keep wrk's
 # output and the proxy's CPU time (utime+stime from /proc, over the proxy and its children)
 # sampled just before and just after wrk; bench/compare.py turns that into the tables.
@@ -89,6 +91,13 @@ stop_pid() {  # TERM, poll up to 5 s, then KILL. Only ever called with PIDs we s
   wait "$pid" 2>/dev/null || true
 }
 
+forget_pid() {  # forget_pid PID: drops a stopped PID from PIDS, so cleanup never signals a reused PID
+  local p
+  local -a keep=()
+  for p in "${PIDS[@]}"; do [[ $p == "$1" ]] || keep+=("$p"); done
+  PIDS=("${keep[@]}")
+}
+
 cleanup() {
   local status=$? i
   trap - EXIT INT TERM
@@ -166,8 +175,22 @@ EOF
 # render TEMPLATE OUT: fills the @NAME@ placeholders of a bench/*.in template.
 render() {
   sed -e "s|@PORT@|$PORT|g" -e "s|@B1@|${BACKEND_PORTS[0]}|g" -e "s|@B2@|${BACKEND_PORTS[1]}|g" \
-      -e "s|@B3@|${BACKEND_PORTS[2]}|g" -e "s|@RUNDIR@|$RUNDIR|g" \
+      -e "s|@B3@|${BACKEND_PORTS[2]}|g" -e "s|@RUNDIR@|$RUNDIR|g" -e "s|@BALANCE@|$BALANCE_CONF|g" \
       -e "s|@USER@|$(id -un)|g" -e "s|@GROUP@|$(id -gn)|g" "$1" >"$2"
+}
+
+# balance_conf PROXY MODE: what @BALANCE@ becomes in PROXY's template for balancing MODE
+# (a sed replacement: \n is a newline).
+balance_conf() {
+  case $1:$2 in
+    weir:roundrobin | weir:leastconn | weir:source) echo "$2" ;;
+    haproxy:roundrobin | haproxy:leastconn) echo "balance $2" ;;
+    haproxy:source) echo 'balance source\n    hash-type consistent' ;;
+    nginx:roundrobin) echo "# roundrobin: nginx's default balancing" ;;
+    nginx:leastconn) echo 'least_conn;' ;;
+    nginx:source) echo 'hash $remote_addr consistent;' ;;
+    *) echo "run.sh: no balancing '$2' for $1" >&2; return 1 ;;
+  esac
 }
 
 # proc_ticks PID: utime+stime (clock ticks) of PID and of its children (nginx's worker), summed.
@@ -198,54 +221,94 @@ done
 echo "== backends b1 b2 b3 on 127.0.0.1:${BACKEND_PORTS[0]} :${BACKEND_PORTS[1]} :${BACKEND_PORTS[2]}"
 
 PROXIES=(weir haproxy nginx)
-read -r -a PROXY_PORTS <<<"$(free_ports 3)"
 declare -A PORT_OF PID_OF
-for i in 0 1 2; do
-  proxy=${PROXIES[i]}
-  PORT=${PROXY_PORTS[i]}
-  RUNDIR=$RUN/$proxy
-  mkdir -p "$RUNDIR"
-  case $proxy in
-    weir)
-      render "$BENCH/weir.yaml.in" "$RUNDIR/weir.yaml"
-      start weir "$PROXY_CPU" "$WEIR" -f "$RUNDIR/weir.yaml" ;;
-    haproxy)
-      render "$BENCH/haproxy.cfg.in" "$RUNDIR/haproxy.cfg"
-      start haproxy "$PROXY_CPU" haproxy -db -f "$RUNDIR/haproxy.cfg" ;;
-    nginx)
-      render "$BENCH/nginx.conf.in" "$RUNDIR/nginx.conf"
-      start nginx "$PROXY_CPU" nginx -p "$RUNDIR" -c "$RUNDIR/nginx.conf"
-      NGINX_PID=$LAST_PID ;;
-  esac
-  PORT_OF[$proxy]=$PORT
-  PID_OF[$proxy]=$LAST_PID
-done
-for proxy in "${PROXIES[@]}"; do
-  wait_http "$proxy" "${PID_OF[$proxy]}" "http://127.0.0.1:${PORT_OF[$proxy]}/"
-  echo "== $proxy ready on 127.0.0.1:${PORT_OF[$proxy]} (pid ${PID_OF[$proxy]})"
-done
 
-# Sanity: every proxy must spread requests over the three backends and carry 64 KiB intact.
+# start_proxies MODE: starts weir, HAProxy and nginx configured for balancing MODE on fresh ports,
+# files in $RUN/MODE/, and waits until each answers. Sets PORT_OF, PID_OF and NGINX_PID.
+start_proxies() {
+  local mode=$1 i proxy
+  local -a ports
+  read -r -a ports <<<"$(free_ports 3)"
+  for i in 0 1 2; do
+    proxy=${PROXIES[i]}
+    PORT=${ports[i]}
+    RUNDIR=$RUN/$mode/$proxy
+    BALANCE_CONF=$(balance_conf "$proxy" "$mode")
+    mkdir -p "$RUNDIR"
+    case $proxy in
+      weir)
+        render "$BENCH/weir.yaml.in" "$RUNDIR/weir.yaml"
+        start "$mode/weir" "$PROXY_CPU" "$WEIR" -f "$RUNDIR/weir.yaml" ;;
+      haproxy)
+        render "$BENCH/haproxy.cfg.in" "$RUNDIR/haproxy.cfg"
+        start "$mode/haproxy" "$PROXY_CPU" haproxy -db -f "$RUNDIR/haproxy.cfg" ;;
+      nginx)
+        render "$BENCH/nginx.conf.in" "$RUNDIR/nginx.conf"
+        start "$mode/nginx" "$PROXY_CPU" nginx -p "$RUNDIR" -c "$RUNDIR/nginx.conf"
+        NGINX_PID=$LAST_PID ;;
+    esac
+    PORT_OF[$proxy]=$PORT
+    PID_OF[$proxy]=$LAST_PID
+  done
+  for proxy in "${PROXIES[@]}"; do
+    wait_http "$mode/$proxy" "${PID_OF[$proxy]}" "http://127.0.0.1:${PORT_OF[$proxy]}/"
+    echo "== $proxy ($mode) ready on 127.0.0.1:${PORT_OF[$proxy]} (pid ${PID_OF[$proxy]})"
+  done
+}
+
+# stop_proxies: stops the running set (nginx's worker too) and forgets their PIDs.
+stop_proxies() {
+  local proxy pid w
+  local -a workers=()
+  if [[ -n ${NGINX_PID:-} ]]; then mapfile -t workers < <(pgrep -P "$NGINX_PID" 2>/dev/null || true); fi
+  for proxy in "${PROXIES[@]}"; do
+    pid=${PID_OF[$proxy]:-}
+    [[ -n $pid ]] || continue
+    stop_pid "$pid"
+    forget_pid "$pid"
+  done
+  for w in "${workers[@]}"; do
+    if kill -0 "$w" 2>/dev/null; then kill -KILL "$w" 2>/dev/null || true; fi
+  done
+  NGINX_PID=
+  PID_OF=()
+  PORT_OF=()
+}
+
+# sanity_check MODE: every proxy must balance six requests to / as MODE does with one client at a
+# time from one address (roundrobin: b1 b2 b3 twice each; leastconn: all loads equal, so every
+# backend gets some; source: all six on one backend) and carry 64 KiB intact.
 SANITY=$RUN/sanity.txt
 : >"$SANITY"
-for proxy in "${PROXIES[@]}"; do
-  base=http://127.0.0.1:${PORT_OF[$proxy]}
-  bodies=$(for _ in 1 2 3 4 5 6; do curl -s --max-time 2 "$base/" || echo "(error)"; done | sort | uniq -c | awk '{printf "%s×%s ", $2, $1}')
-  big=$(curl -s -o /dev/null --max-time 5 -w '%{http_code} %{size_download}' "$base/?size=65536" || echo "error")
-  line="$proxy: 6 requests to / -> ${bodies}; /?size=65536 -> status+bytes '$big'"
-  ok=1
-  [[ $bodies == "b1×2 b2×2 b3×2 " ]] || ok=0
-  [[ $big == "200 65536" ]] || ok=0
-  ((ok)) || line="WARNING $line (expected b1×2 b2×2 b3×2 and '200 65536')"
-  echo "   $line" | tee -a "$SANITY"
-done
+sanity_check() {
+  local mode=$1 proxy base bodies big line ok expect re
+  case $mode in
+    roundrobin) expect="b1×2 b2×2 b3×2"; re='^b1×2 b2×2 b3×2 $' ;;
+    leastconn) expect="each of b1 b2 b3"; re='^b1×[0-9]+ b2×[0-9]+ b3×[0-9]+ $' ;;
+    source) expect="all six on one backend"; re='^b[123]×6 $' ;;
+  esac
+  for proxy in "${PROXIES[@]}"; do
+    base=http://127.0.0.1:${PORT_OF[$proxy]}
+    bodies=$(for _ in 1 2 3 4 5 6; do curl -s --max-time 2 "$base/" || echo "(error)"; done | sort | uniq -c | awk '{printf "%s×%s ", $2, $1}')
+    big=$(curl -s -o /dev/null --max-time 5 -w '%{http_code} %{size_download}' "$base/?size=65536" || echo "error")
+    line="$proxy ($mode): 6 requests to / -> ${bodies}; /?size=65536 -> status+bytes '$big'"
+    ok=1
+    [[ $bodies =~ $re ]] || ok=0
+    [[ $big == "200 65536" ]] || ok=0
+    ((ok)) || line="WARNING $line (expected $expect and '200 65536')"
+    echo "   $line" | tee -a "$SANITY"
+  done
+}
 
 CLK_TCK=$(getconf CLK_TCK)
-# name  connections  path
+# name  connections  path  balancing. The proxies are restarted when the balancing changes from
+# one case to the next, so keep the cases of one balancing together.
 CASES=(
-  "small-c50 50 /"
-  "small-c400 400 /"
-  "64k-c50 50 /?size=65536"
+  "small-c50 50 / roundrobin"
+  "small-c400 400 / roundrobin"
+  "64k-c50 50 /?size=65536 roundrobin"
+  "small-c50-leastconn 50 / leastconn"
+  "small-c50-source 50 / source"
 )
 RUNS=$RUN/runs.tsv
 printf 'case\tconnections\tround\tproxy\tcpu_ticks\talive\twrk_output\n' >"$RUNS"
@@ -259,8 +322,20 @@ run_wrk() {  # run_wrk SECONDS CONNECTIONS URL OUTFILE
 total_runs=$((${#CASES[@]} * ROUNDS * ${#PROXIES[@]}))
 n=0
 echo "== $total_runs runs of ${DURATION}s (wrk -t1 --latency, each bounded to ${WRK_LIMIT}s), CLK_TCK=$CLK_TCK"
+MODE=
+MODES=()
 for spec in "${CASES[@]}"; do
-  read -r cname conns path <<<"$spec"
+  read -r cname conns path balance <<<"$spec"
+  if [[ $balance != "$MODE" ]]; then
+    if [[ -n $MODE ]]; then
+      echo "== stopping the $MODE proxies"
+      stop_proxies
+    fi
+    MODE=$balance
+    MODES+=("$MODE")
+    start_proxies "$MODE"
+    sanity_check "$MODE"
+  fi
   for proxy in "${PROXIES[@]}"; do  # warm-up: fills the upstream keep-alive pools; not measured
     kill -0 "${PID_OF[$proxy]}" 2>/dev/null || continue
     run_wrk "$WARMUP" "$conns" "http://127.0.0.1:${PORT_OF[$proxy]}$path" "$RUN/warmup-$cname-$proxy.txt"
@@ -291,12 +366,15 @@ done
 # Logs of the proxies: anything they said is worth a look (nginx warns when it spills to disk).
 LOGNOTES=$RUN/lognotes.txt
 : >"$LOGNOTES"
-for f in "$RUN/weir.out" "$RUN/weir.err" "$RUN/haproxy.out" "$RUN/haproxy.err" "$RUN/nginx.err" "$RUN/nginx/error.log"; do
-  [[ -s $f ]] || continue
-  {
-    echo "${f#"$RUN"/}: $(wc -l <"$f") lines, last ones:"
-    tail -n 5 "$f" | cut -c1-200 | sed 's/^/    /'
-  } >>"$LOGNOTES"
+for mode in "${MODES[@]}"; do
+  for f in "$RUN/$mode/weir.out" "$RUN/$mode/weir.err" "$RUN/$mode/haproxy.out" "$RUN/$mode/haproxy.err" \
+           "$RUN/$mode/nginx.err" "$RUN/$mode/nginx/error.log"; do
+    [[ -s $f ]] || continue
+    {
+      echo "${f#"$RUN"/}: $(wc -l <"$f") lines, last ones:"
+      tail -n 5 "$f" | cut -c1-200 | sed 's/^/    /'
+    } >>"$LOGNOTES"
+  done
 done
 if [[ -s $LOGNOTES ]]; then echo "== proxy logs"; cat "$LOGNOTES"; fi
 
@@ -310,6 +388,7 @@ versions() {
   echo "- date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
   echo "- machine: nproc $NPROC, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), kernel $(uname -r), load average at start $load1"
   versions
+  echo "- balancing: $(for spec in "${CASES[@]}"; do read -r c _ _ b <<<"$spec"; printf '%s %s, ' "$c" "$b"; done | sed 's/, $//') (one set of proxies per balancing, started fresh; source: HAProxy \`hash-type consistent\`, nginx \`hash \$remote_addr consistent\`)"
   echo "- method: $ROUNDS interleaved rounds × ${DURATION}s per case (plus ${WARMUP}s warm-up per proxy), wrk -t1 --latency; proxy on core $PROXY_CPU, wrk + 3 fake backends on core $LOAD_CPU"
 } >"$RUN/header.md"
 

@@ -249,9 +249,13 @@ void ClientSession::forwardRequestBody(const char* data, size_t len) {
 
 void ClientSession::sendRequestBytes(const void* data, size_t len) {
   evbuffer_add(requestSink(), data, len);
-  if (state_ != State::kExchanging || !replayable_) return;
+  if (state_ == State::kExchanging) keepForReplay(data, len);
+}
+
+void ClientSession::keepForReplay(const void* data, size_t len) {
+  if (!replayable_) return;
   if (evbuffer_get_length(replay_.get()) + len > kReplayLimit) {
-    replayable_ = false;
+    replayable_ = false;  // too long to keep: this request is not resent
     evbuffer_drain(replay_.get(), evbuffer_get_length(replay_.get()));
     return;
   }
@@ -259,15 +263,10 @@ void ClientSession::sendRequestBytes(const void* data, size_t len) {
 }
 
 void ClientSession::keepForReplay(evbuffer* from, size_t len) {
-  if (!replayable_) return;
-  if (evbuffer_get_length(replay_.get()) + len > kReplayLimit) {
-    replayable_ = false;
-    evbuffer_drain(replay_.get(), evbuffer_get_length(replay_.get()));
-    return;
-  }
+  if (!replayable_ || len == 0) return;
   std::string copy(len, '\0');
   evbuffer_copyout(from, copy.data(), len);
-  evbuffer_add(replay_.get(), copy.data(), len);
+  keepForReplay(copy.data(), len);
 }
 
 void ClientSession::onRequestComplete() {

@@ -10,12 +10,16 @@ void ClientSession::enqueue(int server) {
   if (waiter_.ticket != 0) {
     queue.requeue(waiter_);  // woken, but the slot was taken meanwhile: back to its place
   } else {
-    waiter_ = {0, ctx_.index(), id_, server, steadyNowMs()};
+    waiter_ = {0, ctx_.index(), id_, server};
     if (!queue.push(waiter_)) {
       waiter_ = {};
       failExchange(Failure::kQueueFull);
       return;
     }
+  }
+  // The wait is timed from the first time in the queue for this attempt: a requeue after a
+  // lost slot keeps the clock running, a retry that queues again starts it anew.
+  if (queuedAt_ == Clock::time_point{}) {
     queuedAt_ = Clock::now();
     armTimer(TimerRole::kQueue, backend_->options().timeout.queue);
   }

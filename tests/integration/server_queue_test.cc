@@ -10,6 +10,7 @@
 
 #include "support/fake_backend.h"
 #include "support/http_get.h"
+#include "support/access_log_line.h"
 #include "support/httplog_line.h"
 #include "support/simple_config.h"
 #include "support/tcp_client.h"
@@ -28,16 +29,6 @@ TcpClient sendGet(std::uint16_t port, const std::string& target) {
   return client;
 }
 
-HttpLogLine logLineFor(WeirInstance& weir, const std::string& target) {
-  const std::optional<std::string> line = weir.waitForAccessLog("\"GET " + target + " HTTP/1.1\"");
-  if (!line) {
-    ADD_FAILURE() << "no access-log line for " << target << "; access log:\n" << weir.accessLog();
-    return {};
-  }
-  const std::optional<HttpLogLine> parsed = parseHttpLog(*line);
-  if (!parsed) ADD_FAILURE() << "not an httplog line: " << *line;
-  return parsed.value_or(HttpLogLine{});
-}
 
 TEST(ServerQueue, RequestsBeyondMaxconnWaitAndAreServedOneAtATimeAcrossWorkers) {
   FakeBackend backend("one", {.routes = {"/slow=delay=200"}});

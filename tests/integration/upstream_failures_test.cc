@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "support/fake_backend.h"
+#include "support/access_log_line.h"
 #include "support/httplog_line.h"
 #include "support/http_get.h"
 #include "support/simple_config.h"
@@ -31,20 +32,6 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
 
-/// The access-log line of the request for `target` (targets are unique per test).
-HttpLogLine logLineFor(WeirInstance& weir, const std::string& target) {
-  const std::optional<std::string> line = weir.waitForAccessLog("\"GET " + target + " HTTP/1.1\"");
-  if (!line) {
-    ADD_FAILURE() << "no access-log line for " << target << "; access log:\n" << weir.accessLog();
-    return {};
-  }
-  const std::optional<HttpLogLine> parsed = parseHttpLog(*line);
-  if (!parsed) {
-    ADD_FAILURE() << "not an httplog line: " << *line;
-    return {};
-  }
-  return *parsed;
-}
 
 /// "127.0.0.1:PORT" where nothing listens: a fake backend's port once it has stopped.
 std::string deadAddress() {

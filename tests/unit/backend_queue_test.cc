@@ -14,7 +14,6 @@ QueueWaiter waiter(uint64_t session, int server = -1, int worker = 0) {
   w.worker = worker;
   w.session = session;
   w.server = server;
-  w.enqueuedMs = static_cast<int64_t>(session) * 10;
   return w;
 }
 
@@ -37,7 +36,6 @@ TEST(BackendQueue, PushAssignsIncreasingTicketsAndPopsFifo) {
     EXPECT_EQ(w->session, s);
     EXPECT_EQ(w->ticket, tickets[s - 1]);
     EXPECT_EQ(w->worker, static_cast<int>(s % 2));
-    EXPECT_EQ(w->enqueuedMs, static_cast<int64_t>(s) * 10);
     EXPECT_EQ(q.length(), static_cast<int>(4 - s));
   }
   EXPECT_FALSE(q.popFor(0).has_value());

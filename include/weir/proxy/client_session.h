@@ -74,6 +74,7 @@ class ClientSession {
   void passRequestBody(evbuffer* in);
   void forwardRequestBody(const char* data, size_t len);
   void sendRequestBytes(const void* data, size_t len);
+  void keepForReplay(const void* data, size_t len);
   void keepForReplay(evbuffer* from, size_t len);
   void failExchange(Failure f);
   void finishExchange();

@@ -22,7 +22,6 @@ struct QueueWaiter {
   int worker = -1;          // whose session waits
   uint64_t session = 0;     // the session's id within its worker
   int server = -1;          // the only server it can use (source hashing), or -1 for any
-  int64_t enqueuedMs = 0;
 };
 
 /// Counters for stats (cross-thread, relaxed).
