@@ -99,8 +99,9 @@ def one(args):
     path, ticks, clk_tck = args.one
     with open(path, errors="replace") as f:
         r = parse_wrk(f.read())
-    cpu = cpu_us_per_request(int(ticks), int(clk_tck), r["requests"])
-    busy = busy_percent(int(ticks), int(clk_tck), r["seconds"])
+    # Negative: the proxy was gone when run.sh sampled it after the run; its CPU time is unknown.
+    cpu = cpu_us_per_request(int(ticks), int(clk_tck), r["requests"]) if int(ticks) >= 0 else None
+    busy = busy_percent(int(ticks), int(clk_tck), r["seconds"]) if int(ticks) >= 0 else None
     err = error_text(r)
     print(f"{fmt(r['rps'], thousands=True)} req/s, p99 {fmt(r['p99_ms'], 2)} ms, "
           f"CPU {fmt(cpu)} µs/req ({int(ticks)} ticks, {r['requests'] or 0} requests, "
@@ -120,8 +121,10 @@ def load_runs(path, clk_tck):
             r = parse_wrk(text)
             r.update(case=row["case"], connections=int(row["connections"]), round=int(row["round"]),
                      proxy=row["proxy"], ticks=int(row["cpu_ticks"]), alive=row["alive"] == "1")
-            r["cpu_us"] = cpu_us_per_request(r["ticks"], clk_tck, r["requests"])
-            r["busy"] = busy_percent(r["ticks"], clk_tck, r["seconds"])
+            # A proxy that exited during the run could not be sampled after it: no CPU figure.
+            cpu_known = r["alive"] and r["ticks"] >= 0
+            r["cpu_us"] = cpu_us_per_request(r["ticks"], clk_tck, r["requests"]) if cpu_known else None
+            r["busy"] = busy_percent(r["ticks"], clk_tck, r["seconds"]) if cpu_known else None
             r["error"] = error_text(r)
             if not r["alive"] and not r["requests"]:
                 r["error"] = "skipped: the proxy had exited before this run"

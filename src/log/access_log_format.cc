@@ -1,7 +1,7 @@
 // The two access-log line formats. httplog follows HAProxy's "option httplog":
 //   client:port [accept_date] frontend backend/server TR/Tw/Tc/Tr/Ta status bytes - - term
 //   actconn/feconn/beconn/srv_conn/retries srv_queue/backend_queue "request line"
-// (the connection counters and queues are not tracked yet and print as 0).
+// (actconn, feconn, beconn and srv_queue are not tracked yet and print as 0).
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
@@ -43,9 +43,9 @@ void formatHttpLog(const AccessLogEntry& e, std::string& out) {
   auto it = std::back_inserter(out);
   fmt::format_to(it, "{} [", e.client);
   appendAcceptDate(e, out);
-  fmt::format_to(it, "] {} {}/{} {}/{}/{}/{}/{} {} {} - - {}-- 0/0/0/0/{} 0/0 ", e.frontend,
+  fmt::format_to(it, "] {} {}/{} {}/{}/{}/{}/{} {} {} - - {}-- 0/0/0/{}/{} 0/{} ", e.frontend,
                  orDash(e.backend, "<NOSRV>"), orDash(e.server, "<NOSRV>"), e.TR, e.Tw, e.Tc, e.Tr, e.Ta, e.status,
-                 e.bytesRead, e.termination, e.retries);
+                 e.bytesRead, e.termination, e.serverConns, e.retries, e.queuedBehind);
   if (e.badRequest) {
     out.append("\"<BADREQ>\"");
     return;
@@ -78,7 +78,8 @@ void formatJson(const AccessLogEntry& e, std::string& out) {
                  e.Tc, e.Tr, e.Ta, e.status, e.bytesRead);
   out.append(",\"termination_state\":");
   appendJsonString(e.termination, out);
-  fmt::format_to(it, ",\"retries\":{},\"method\":", e.retries);
+  fmt::format_to(it, ",\"retries\":{},\"srv_conn\":{},\"backend_queue\":{},\"method\":", e.retries, e.serverConns,
+                 e.queuedBehind);
   appendJsonString(e.badRequest ? "<BADREQ>" : e.method, out);
   out.append(",\"uri\":");
   appendJsonString(e.target, out);

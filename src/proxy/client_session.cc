@@ -456,6 +456,8 @@ void ClientSession::writeAccessLog() {
   e.bytesRead = bytesOut_;
   e.termination = termination_;
   e.retries = retries_;
+  e.serverConns = server_ != nullptr ? server_->shared().active.load(std::memory_order_relaxed) : 0;
+  e.queuedBehind = waiter_.ahead;
   e.badRequest = !haveRequest;
   e.method = req.method;
   e.target = req.target;

@@ -11,6 +11,7 @@ bool BackendQueue::push(QueueWaiter& waiter) {
     return false;
   }
   waiter.ticket = nextTicket_++;
+  waiter.ahead = static_cast<int>(waiters_.size());
   waiters_.push_back(waiter);
   const int n = length_.fetch_add(1, std::memory_order_seq_cst) + 1;
   stats_.queued.fetch_add(1, std::memory_order_relaxed);

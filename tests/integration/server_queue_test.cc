@@ -4,7 +4,8 @@
 
 #include <gtest/gtest.h>
 
-#include <future>
+#include <algorithm>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -47,8 +48,41 @@ TEST(ServerQueue, RequestsBeyondMaxconnWaitAndAreServedOneAtATimeAcrossWorkers) 
   // keep-alive pool per worker, at most one connection per worker was ever needed.
   EXPECT_LE(backend.stats().connections, 2u);
   int queued = 0;
-  for (int i = 0; i < 4; ++i) queued += logLineFor(weir, "/slow?n=" + std::to_string(i)).Tw > 0 ? 1 : 0;
+  long long maxAhead = 0;
+  for (int i = 0; i < 4; ++i) {
+    const HttpLogLine log = logLineFor(weir, "/slow?n=" + std::to_string(i));
+    queued += log.Tw > 0 ? 1 : 0;
+    maxAhead = std::max(maxAhead, log.backendQueue);
+    EXPECT_EQ(log.serverConns, 1) << "maxconn 1: this request alone on the server";
+  }
   EXPECT_GE(queued, 3) << "three of the four had to wait (Tw > 0)\n" << weir.accessLog();
+  EXPECT_GE(maxAhead, 1) << "a later one found others waiting before it\n" << weir.accessLog();
+}
+
+TEST(ServerQueue, ServesWaitersInArrivalOrderAcrossWorkers) {
+  FakeBackend backend("one", {.routes = {"/hold=delay=400"}});
+  std::string yaml = simpleConfigWithServers(std::vector<ServerLine>{{backend.address(), "maxconn: 1"}});
+  yaml.replace(yaml.find("threads: 1"), 10, "threads: 2");
+  WeirInstance weir(yaml);
+
+  TcpClient holder = sendGet(weir.port(), "/hold");
+  ASSERT_TRUE(backend.waitForRecords(1));
+  // Eight more, 20 ms apart, on connections that land on either worker: all wait for the one
+  // slot, and must get it in the order they came.
+  std::vector<TcpClient> waiting;
+  for (int i = 0; i < 8; ++i) {
+    waiting.push_back(sendGet(weir.port(), "/q?n=" + std::to_string(i)));
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_EQ(holder.readResponse(10s).status, 200);
+  for (auto& c : waiting) EXPECT_EQ(c.readResponse(10s).status, 200);
+
+  std::vector<std::string> order;
+  for (const RecordedRequest& r : backend.records())
+    if (r.target.rfind("/q", 0) == 0) order.push_back(r.target);
+  std::vector<std::string> expected;
+  for (int i = 0; i < 8; ++i) expected.push_back("/q?n=" + std::to_string(i));
+  EXPECT_EQ(order, expected);
 }
 
 TEST(ServerQueue, GivesUpWith503AfterQueueTimeout) {

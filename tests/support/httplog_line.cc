@@ -72,13 +72,15 @@ std::optional<HttpLogLine> parseHttpLog(std::string_view line) {
                                                                    {timers[4], &l.Ta},
                                                                    {t[5], &l.status},
                                                                    {t[6], &l.bytes},
-                                                                   {retries, &l.retries}};
+                                                                   {retries, &l.retries},
+                                                                   {counters[3], &l.serverConns},
+                                                                   {queues[1], &l.backendQueue}};
   for (const auto& [text, field] : numbers) {
     const std::optional<long long> value = toNumber(text);
     if (!value) return std::nullopt;
     *field = *value;
   }
-  for (const std::string& other : {counters[0], counters[1], counters[2], counters[3], queues[0], queues[1]}) {
+  for (const std::string& other : {counters[0], counters[1], counters[2], queues[0]}) {
     if (!toNumber(other)) return std::nullopt;
   }
   if (!hasShape(l.acceptDate, "99/Aaa/9999:99:99:99.999") || l.bytes < 0) return std::nullopt;

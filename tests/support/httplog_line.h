@@ -33,6 +33,8 @@ struct HttpLogLine {
   long long bytes = 0;
   std::string termination;
   long long retries = -1;
+  long long serverConns = -1;   // srv_conn
+  long long backendQueue = -1;  // backend_queue: requests waiting before this one
   std::string requestLine;
 };
 

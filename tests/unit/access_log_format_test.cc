@@ -22,6 +22,8 @@ AccessLogEntry sampleEntry() {
   e.bytesRead = 512;
   e.termination = "--";
   e.retries = 1;
+  e.serverConns = 4;
+  e.queuedBehind = 2;
   e.method = "GET";
   e.target = "/a\"b";
   e.versionMinor = 1;
@@ -32,7 +34,7 @@ TEST(AccessLogFormat, HttpLogHasHaproxyFieldsInOrder) {
   std::string line;
   formatHttpLog(sampleEntry(), line);
   EXPECT_EQ(line,
-            "127.0.0.1:40000 [28/Nov/2025:01:02:03.456] fe be/s1 1/0/2/3/7 200 512 - - ---- 0/0/0/0/1 0/0 "
+            "127.0.0.1:40000 [28/Nov/2025:01:02:03.456] fe be/s1 1/0/2/3/7 200 512 - - ---- 0/0/0/4/1 0/2 "
             "\"GET /a%22b HTTP/1.1\"");
 }
 
@@ -58,7 +60,7 @@ TEST(AccessLogFormat, JsonEscapesStringsAndHasEveryField) {
   EXPECT_EQ(line,
             "{\"client\":\"127.0.0.1:40000\",\"accept_date\":\"28/Nov/2025:01:02:03.456\",\"frontend\":\"fe\","
             "\"backend\":\"be\",\"server\":\"s1\",\"TR\":1,\"Tw\":0,\"Tc\":2,\"Tr\":3,\"Ta\":7,\"status\":200,"
-            "\"bytes_read\":512,\"termination_state\":\"--\",\"retries\":1,\"method\":\"GET\","
+            "\"bytes_read\":512,\"termination_state\":\"--\",\"retries\":1,\"srv_conn\":4,\"backend_queue\":2,\"method\":\"GET\","
             "\"uri\":\"/x\\u0001\\\"\\\\\",\"version\":\"HTTP/1.1\"}");
 }
 

@@ -31,6 +31,8 @@ struct AccessLogEntry {
   uint64_t bytesRead = 0;  // bytes sent to the client
   std::string_view termination = "--";
   int retries = 0;
+  int serverConns = 0;   // requests in flight on the server when logged (srv_conn)
+  int queuedBehind = 0;  // requests waiting before this one in the backend queue (backend_queue)
   std::string_view method;
   std::string_view target;
   int versionMinor = 1;

@@ -22,6 +22,7 @@ struct QueueWaiter {
   int worker = -1;          // whose session waits
   uint64_t session = 0;     // the session's id within its worker
   int server = -1;          // the only server it can use (source hashing), or -1 for any
+  int ahead = 0;            // requests already waiting when it came (HAProxy's backend_queue)
 };
 
 /// Counters for stats (cross-thread, relaxed).
