@@ -7,18 +7,18 @@ namespace weir::proxy {
 
 void ClientSession::enqueue(int server) {
   upstream::BackendQueue& queue = backend_->queue();
-  if (waiter_.ticket != 0) {
-    queue.requeue(waiter_);  // woken, but the slot was taken meanwhile: back to its place
-  } else {
-    waiter_ = {0, ctx_.index(), id_, server};
-    if (!queue.push(waiter_)) {
-      waiter_ = {};
-      failExchange(Failure::kQueueFull);
-      return;
-    }
+  waiter_ = {};
+  waiter_.worker = ctx_.index();
+  waiter_.session = id_;
+  waiter_.server = server;
+  for (int tried : tried_)
+    if (tried < 64) waiter_.avoid |= uint64_t{1} << tried;
+  if (!queue.push(waiter_)) {
+    failExchange(Failure::kQueueFull);
+    return;
   }
-  // The wait is timed from the first time in the queue for this attempt: a requeue after a
-  // lost slot keeps the clock running, a retry that queues again starts it anew.
+  // Timed from the first time in the queue for this request: a retry that queues again keeps
+  // the clock running.
   if (queuedAt_ == Clock::time_point{}) {
     queuedAt_ = Clock::now();
     armTimer(TimerRole::kQueue, backend_->options().timeout.queue);
@@ -26,20 +26,26 @@ void ClientSession::enqueue(int server) {
   inQueue_ = true;
   ctx_.addQueued(id_, this);
   transitionTo(State::kQueued);
-  // A slot freed between our pick and the push found the queue empty and woke nobody: look
-  // once more now that we are visible to releasers.
-  upstream::Pick pick = ctx_.picker(*backend_).pick(*backend_, clientHash_, tried_, steadyNowMs());
+  // A slot freed between our pick and the push went back to the server, as nobody was waiting
+  // for it then: look once more now that releasers can see us.
+  upstream::Pick pick;
+  if (server >= 0) {
+    upstream::Server& wanted = backend_->server(server);
+    if (wanted.tryAcquire(false)) pick = {upstream::Pick::Outcome::kAcquired, &wanted, false};
+  } else {
+    pick = ctx_.picker(*backend_).pick(*backend_, clientHash_, tried_, steadyNowMs());
+  }
   if (pick.outcome != upstream::Pick::Outcome::kAcquired) return;
-  leaveQueue();
+  leaveQueue();  // when a slot was handed to us meanwhile, its grant finds us gone and passes it on
   connectTo(*pick.server, pick.probe);
 }
 
-void ClientSession::onQueueWake(const upstream::QueueWaiter& waiter) {
-  if (!inQueue_ || waiter.ticket != waiter_.ticket) return;
-  // Popped by the releaser: no longer in the queue, but keeps its ticket for a requeue.
-  inQueue_ = false;
+bool ClientSession::takeGrantedSlot(const upstream::QueueWaiter& waiter, upstream::Server& server) {
+  if (!inQueue_ || waiter.ticket != waiter_.ticket) return false;
+  inQueue_ = false;  // the releaser took us out of the queue
   ctx_.removeQueued(id_);
-  connectUpstream();
+  connectTo(server, false);
+  return true;
 }
 
 void ClientSession::leaveQueue() {

@@ -1,4 +1,5 @@
 // ClientSession, tunnel: after a 101 the connection carries opaque bytes both ways.
+#include "weir/base/time_util.h"
 #include "weir/proxy/client_session.h"
 #include "weir/proxy/flow_control.h"
 #include "weir/proxy/worker_context.h"
@@ -16,7 +17,10 @@ void ClientSession::startTunnel() {
   evbuffer_add(bufferevent_get_output(client_.get()), scratch_.data(), scratch_.size());
   responseHeadSent_ = true;
   transitionTo(State::kTunnel);
-  releaseServer();
+  // The server answered: a good probe. The slot stays taken while the tunnel lives, so that
+  // maxconn and leastconn see long-lived WebSockets (as HAProxy counts them).
+  server_->recordSuccess(steadyNowMs(), holdsProbe_);
+  holdsProbe_ = false;
   // Bytes after the two heads already belong to the tunnel.
   bufferevent_set_timeouts(client_.get(), nullptr, nullptr);
   bufferevent_set_timeouts(upstream_->bev(), nullptr, nullptr);

@@ -24,9 +24,8 @@ void ClientSession::onUpstreamEvent(bufferevent*, short what, void* self) {
 void ClientSession::releaseServer() {
   if (!holdsServerSlot_ || server_ == nullptr) return;
   holdsServerSlot_ = false;
-  server_->release(holdsProbe_);
+  ctx_.releaseSlot(*backend_, *server_, holdsProbe_);
   holdsProbe_ = false;
-  ctx_.slotFreed(*backend_, *server_);
 }
 
 void ClientSession::dropUpstream() {
@@ -39,13 +38,8 @@ void ClientSession::dropUpstream() {
 
 void ClientSession::connectUpstream() {
   upstream::Backend& backend = *backend_;
-  // First come, first served: while requests wait, a new one queues behind them. (With source
-  // hashing each waits for its own server, so there is no common line to respect.)
-  if (!inQueue_ && waiter_.ticket == 0 && backend.balance() != config::BalanceAlgorithm::kSource &&
-      backend.queue().length() > 0) {
-    enqueue(-1);
-    return;
-  }
+  // No need to line up behind waiters here: a slot freed while they wait goes to them directly,
+  // so any slot this finds free is one none of them can use.
   upstream::ServerPicker& picker = ctx_.picker(backend);
   const int64_t now = steadyNowMs();
   upstream::Pick pick = picker.pick(backend, clientHash_, tried_, now);
@@ -60,7 +54,6 @@ void ClientSession::connectUpstream() {
   }
   switch (pick.outcome) {
     case upstream::Pick::Outcome::kAcquired:
-      finishQueueWait();
       connectTo(*pick.server, pick.probe);
       return;
     case upstream::Pick::Outcome::kSaturated:
@@ -73,6 +66,7 @@ void ClientSession::connectUpstream() {
 }
 
 void ClientSession::connectTo(upstream::Server& server, bool probe) {
+  finishQueueWait();  // however the slot came: the queue timer must not outlive the wait
   server_ = &server;
   holdsServerSlot_ = true;
   holdsProbe_ = probe;
@@ -103,7 +97,7 @@ void ClientSession::onConnectFailed(Failure f) {
   upstream::Server& server = *server_;
   backend_->recordFailure(server, f == Failure::kConnectTimeout ? upstream::ServerFailure::kConnectTimeout
                                                                 : upstream::ServerFailure::kConnectError,
-                          steadyNowMs());
+                          steadyNowMs(), holdsProbe_);
   releaseServer();
   dropUpstream();
   lastConnectFailure_ = f;
@@ -253,7 +247,7 @@ void ClientSession::parseResponse() {
         if (responseHeadSent_) {
           abort("SD");
         } else {
-          backend_->recordFailure(*server_, upstream::ServerFailure::kBadResponse, steadyNowMs());
+          backend_->recordFailure(*server_, upstream::ServerFailure::kBadResponse, steadyNowMs(), holdsProbe_);
           failExchange(Failure::kBadResponse);
         }
         return;
@@ -335,6 +329,7 @@ void ClientSession::forwardResponseBody(const char* data, size_t len) {
 void ClientSession::onResponseComplete() {
   if (clientFraming_ == ClientFraming::kChunked) evbuffer_add(bufferevent_get_output(client_.get()), "0\r\n\r\n", 5);
   server_->recordSuccess(steadyNowMs(), holdsProbe_);
+  holdsProbe_ = false;  // its verdict is in: the probe claim was freed with it
   finishExchange();
 }
 
@@ -342,7 +337,7 @@ void ClientSession::onUpstreamClosed(bool timedOut) {
   if (!responseHeadSent_) {
     if (!timedOut && retryAfterServerClosed()) return;
     backend_->recordFailure(*server_, timedOut ? upstream::ServerFailure::kResponseTimeout : upstream::ServerFailure::kClosed,
-                            steadyNowMs());
+                            steadyNowMs(), holdsProbe_);
     failExchange(timedOut ? Failure::kServerTimeout : Failure::kServerClosed);
     return;
   }
@@ -382,7 +377,7 @@ bool ClientSession::retryAfterServerClosed() {
     evbuffer_drain(pending_.get(), evbuffer_get_length(pending_.get()));
     return false;
   }
-  backend_->recordFailure(failed, upstream::ServerFailure::kClosed, steadyNowMs());
+  backend_->recordFailure(failed, upstream::ServerFailure::kClosed, steadyNowMs(), holdsProbe_);
   releaseServer();
   dropUpstream();
   ++retries_;
@@ -390,7 +385,7 @@ bool ClientSession::retryAfterServerClosed() {
   if (next.outcome == upstream::Pick::Outcome::kAcquired) {
     connectTo(*next.server, next.probe);
   } else {
-    enqueue(-1);
+    enqueue(next.server != nullptr ? next.server->index() : -1);
   }
   return true;
 }

@@ -88,27 +88,36 @@ const timeval* WorkerContext::timeout(std::chrono::milliseconds d) {
   return common;
 }
 
-void WorkerContext::slotFreed(upstream::Backend& backend, const upstream::Server& server) {
-  if (backend.queue().length() == 0) return;  // the common case: no lock
-  if (auto waiter = backend.queue().popFor(server.index())) wake(backend, server.index(), *waiter);
+void WorkerContext::releaseSlot(upstream::Backend& backend, upstream::Server& server, bool probe) {
+  server.release(probe);
+  // The common case ends here, without a lock. Both the count and the length are sequentially
+  // consistent: a request that queued after this read looks at the slots again and finds this one.
+  if (backend.queue().length() == 0) return;
+  // Someone waits: take the slot back on their behalf (unless another request was quicker) and
+  // hand it over. A server that is out is no use to them.
+  if (server.state(steadyNowMs()) != upstream::Server::State::kUp || !server.tryAcquire(false)) return;
+  handOff(backend, server);
 }
 
-void WorkerContext::wake(upstream::Backend& backend, int freedServer, const upstream::QueueWaiter& waiter) {
-  // Posted even to this worker: the wake-up must not run inside the releasing session's callback.
+void WorkerContext::handOff(upstream::Backend& backend, upstream::Server& server) {
+  auto waiter = backend.queue().popForOr(server.index(), [&] { server.release(false); });
+  if (waiter) grant(backend, server, *waiter);
+}
+
+void WorkerContext::grant(upstream::Backend& backend, upstream::Server& server, const upstream::QueueWaiter& waiter) {
+  // Posted even to this worker: the waiter must not run inside the releasing session's callback.
   WorkerContext* target = runtime_.workers[static_cast<size_t>(waiter.worker)];
   upstream::Backend* b = &backend;
-  target->worker_.post([target, b, freedServer, waiter] { target->onWake(*b, freedServer, waiter); });
+  upstream::Server* s = &server;
+  target->worker_.post([target, b, s, waiter] { target->onGrant(*b, *s, waiter); });
 }
 
-void WorkerContext::onWake(upstream::Backend& backend, int freedServer, const upstream::QueueWaiter& waiter) {
+void WorkerContext::onGrant(upstream::Backend& backend, upstream::Server& server, const upstream::QueueWaiter& waiter) {
   auto it = queued_.find(waiter.session);
-  if (it != queued_.end()) {
-    it->second->onQueueWake(waiter);
-    return;
-  }
-  // The waiter left (timed out, or its client closed) after it was chosen: the slot it was
-  // woken for goes to the next one, or nobody would be told about it.
-  if (auto next = backend.queue().popFor(freedServer)) wake(backend, freedServer, *next);
+  if (it != queued_.end() && it->second->takeGrantedSlot(waiter, server)) return;
+  // The waiter left (timed out, its client closed, or it found a slot itself) after it was
+  // chosen: the slot goes to the next one.
+  handOff(backend, server);
 }
 
 void WorkerContext::onReap(evutil_socket_t, short, void* self) { static_cast<WorkerContext*>(self)->graveyard_.clear(); }

@@ -19,14 +19,6 @@ bool BackendQueue::push(QueueWaiter& waiter) {
   return true;
 }
 
-void BackendQueue::requeue(const QueueWaiter& waiter) {
-  std::lock_guard lock(mutex_);
-  auto at = std::lower_bound(waiters_.begin(), waiters_.end(), waiter.ticket,
-                             [](const QueueWaiter& w, uint64_t t) { return w.ticket < t; });
-  waiters_.insert(at, waiter);
-  length_.fetch_add(1, std::memory_order_seq_cst);
-}
-
 bool BackendQueue::remove(uint64_t ticket) {
   std::lock_guard lock(mutex_);
   auto it = std::find_if(waiters_.begin(), waiters_.end(), [&](const QueueWaiter& w) { return w.ticket == ticket; });
@@ -36,10 +28,8 @@ bool BackendQueue::remove(uint64_t ticket) {
   return true;
 }
 
-std::optional<QueueWaiter> BackendQueue::popFor(int serverIndex) {
-  std::lock_guard lock(mutex_);
-  auto it = std::find_if(waiters_.begin(), waiters_.end(),
-                         [&](const QueueWaiter& w) { return w.server < 0 || w.server == serverIndex; });
+std::optional<QueueWaiter> BackendQueue::takeFirstFor(int serverIndex) {
+  auto it = std::find_if(waiters_.begin(), waiters_.end(), [&](const QueueWaiter& w) { return w.accepts(serverIndex); });
   if (it == waiters_.end()) return std::nullopt;
   QueueWaiter w = *it;
   waiters_.erase(it);

@@ -6,6 +6,10 @@ namespace weir::upstream {
 
 namespace {
 constexpr auto kRelaxed = std::memory_order_relaxed;
+// Slot counts are sequentially consistent with the queue length: a releaser that finds no
+// waiter and a request that queues and looks again cannot both miss each other (on x86 this
+// costs nothing more: the read-modify-writes are locked instructions either way).
+constexpr auto kSlotOrder = std::memory_order_seq_cst;
 }  // namespace
 
 Server::Server(const config::ServerConfig& cfg, int index, int globalId)
@@ -23,7 +27,7 @@ Server::State Server::state(int64_t nowMs) const {
   return shared_.probeNeeded.load(kRelaxed) ? State::kProbe : State::kUp;
 }
 
-bool Server::hasFreeSlot() const { return maxconn_ == 0 || shared_.active.load(kRelaxed) < maxconn_; }
+bool Server::hasFreeSlot() const { return maxconn_ == 0 || shared_.active.load(kSlotOrder) < maxconn_; }
 
 int64_t Server::effectiveWeight(int64_t nowMs) const {
   const int64_t full = weight_ * kWeightScale;
@@ -33,57 +37,61 @@ int64_t Server::effectiveWeight(int64_t nowMs) const {
 }
 
 bool Server::tryAcquire(bool probe) {
-  if (maxconn_ == 0) {
-    shared_.active.fetch_add(1, kRelaxed);
-  } else {
-    // A compare-exchange, not add-then-check: workers racing for the last slot never overshoot.
-    int32_t n = shared_.active.load(kRelaxed);
-    do {
-      if (n >= maxconn_) return false;
-    } while (!shared_.active.compare_exchange_weak(n, n + 1, kRelaxed));
-  }
+  // The probe first: rolling back a slot would free it behind the queue's back.
   if (probe) {
     bool expected = false;
-    if (!shared_.probeInFlight.compare_exchange_strong(expected, true, kRelaxed)) {
-      shared_.active.fetch_sub(1, kRelaxed);
+    if (!shared_.probeInFlight.compare_exchange_strong(expected, true, kRelaxed)) return false;
+  }
+  if (maxconn_ == 0) {
+    shared_.active.fetch_add(1, kSlotOrder);
+    return true;
+  }
+  // A compare-exchange, not add-then-check: workers racing for the last slot never overshoot.
+  int32_t n = shared_.active.load(kSlotOrder);
+  do {
+    if (n >= maxconn_) {
+      if (probe) shared_.probeInFlight.store(false, kRelaxed);
       return false;
     }
-  }
+  } while (!shared_.active.compare_exchange_weak(n, n + 1, kSlotOrder));
   return true;
 }
 
 void Server::release(bool probe) {
-  shared_.active.fetch_sub(1, kRelaxed);
+  shared_.active.fetch_sub(1, kSlotOrder);
   // A probe that ended without a verdict (the client left) lets the next request probe.
   if (probe) shared_.probeInFlight.store(false, kRelaxed);
 }
 
-void Server::recordFailure(ServerFailure kind, int64_t nowMs, int maxFails, int64_t failTimeoutMs) {
+void Server::recordFailure(ServerFailure kind, int64_t nowMs, int maxFails, int64_t failTimeoutMs, bool probe) {
   shared_.failures[static_cast<size_t>(kind)].fetch_add(1, kRelaxed);
   if (maxFails <= 0) return;
-  bool takeOut = shared_.probeNeeded.load(kRelaxed);  // a failed probe: out again at once
-  if (!takeOut) {
-    const int64_t windowStart = shared_.failWindowStartMs.load(kRelaxed);
-    if (nowMs - windowStart > failTimeoutMs) {
-      shared_.failWindowStartMs.store(nowMs, kRelaxed);
-      shared_.fails.store(0, kRelaxed);
-    }
-    takeOut = shared_.fails.fetch_add(1, kRelaxed) + 1 >= maxFails;
+  if (shared_.probeNeeded.load(kRelaxed)) {
+    // Already out: only the probe's own failure restarts the wait (a request that began before
+    // the server was taken out says nothing new). The probe claim is freed by its release.
+    if (probe) shared_.downUntilMs.store(nowMs + failTimeoutMs, kRelaxed);
+    return;
   }
-  if (!takeOut) return;
+  const int64_t windowStart = shared_.failWindowStartMs.load(kRelaxed);
+  if (nowMs - windowStart > failTimeoutMs) {
+    shared_.failWindowStartMs.store(nowMs, kRelaxed);
+    shared_.fails.store(0, kRelaxed);
+  }
+  if (shared_.fails.fetch_add(1, kRelaxed) + 1 < maxFails) return;
   shared_.downUntilMs.store(nowMs + failTimeoutMs, kRelaxed);
   shared_.fails.store(0, kRelaxed);
   shared_.upSinceMs.store(0, kRelaxed);
-  shared_.probeInFlight.store(false, kRelaxed);
   if (!shared_.probeNeeded.exchange(true, kRelaxed)) shared_.downTransitions.fetch_add(1, kRelaxed);
 }
 
 void Server::recordSuccess(int64_t nowMs, bool probe) {
-  // Read first: on the hot path the counter is almost always 0 and a store would bounce the line.
-  if (shared_.fails.load(kRelaxed) != 0) shared_.fails.store(0, kRelaxed);
-  if (probe && shared_.probeNeeded.exchange(false, kRelaxed)) {
-    shared_.probeInFlight.store(false, kRelaxed);
-    shared_.upSinceMs.store(std::max<int64_t>(nowMs, 1), kRelaxed);  // slow start begins
+  // As nginx: successes do not forgive failures within the window; only a probe's success
+  // brings the server back (and slow start begins).
+  if (!probe) return;
+  shared_.probeInFlight.store(false, kRelaxed);
+  if (shared_.probeNeeded.exchange(false, kRelaxed)) {
+    shared_.fails.store(0, kRelaxed);
+    shared_.upSinceMs.store(std::max<int64_t>(nowMs, 1), kRelaxed);
   }
 }
 

@@ -15,6 +15,7 @@
 #include "support/httplog_line.h"
 #include "support/simple_config.h"
 #include "support/tcp_client.h"
+#include "support/wait_for.h"
 #include "support/weir_instance.h"
 
 namespace weir::test {
@@ -116,6 +117,22 @@ TEST(ServerQueue, TurnsAwayRequestsBeyondMaxqueueAtOnce) {
   EXPECT_EQ((r2.status == 200) + (r3.status == 200), 1) << r2.status << " " << r3.status;
   EXPECT_NE(weir.waitForAccessLog("PQ--"), std::nullopt) << weir.accessLog();
   EXPECT_EQ(inService.readResponse(10s).status, 200);
+}
+
+TEST(ServerQueue, AWebSocketTunnelHoldsItsSlotUntilItCloses) {
+  FakeBackend backend("ws");
+  WeirInstance weir(simpleConfigWithServers(std::vector<ServerLine>{{backend.address(), "maxconn: 1"}},
+                                            "timeout: {queue: 300ms}"));
+
+  TcpClient tunnel(weir.port());
+  ASSERT_TRUE(tunnel.send("GET /ws?upgrade=1 HTTP/1.1\r\nHost: weir.test\r\nConnection: Upgrade\r\n"
+                          "Upgrade: websocket\r\n\r\n"));
+  ASSERT_EQ(tunnel.readResponse().status, 101);
+  // maxconn 1 and the tunnel is on the server: a request waits for the slot, in vain.
+  EXPECT_EQ(httpGet(weir.port(), "/during").status, 503);
+  tunnel.close();
+  int n = 0;
+  EXPECT_TRUE(waitFor([&] { return httpGet(weir.port(), "/after-" + std::to_string(n++)).status == 200; }, 5s));
 }
 
 TEST(ServerQueue, SpillsToOtherServersBeforeQueueing) {

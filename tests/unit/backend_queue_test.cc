@@ -100,46 +100,39 @@ TEST(BackendQueue, RemoveByTicketOnce) {
   EXPECT_EQ(q.length(), 0);
 }
 
-TEST(BackendQueue, RequeuePutsWaiterBackAtItsPlace) {
+TEST(BackendQueue, PopForSkipsWaitersThatAlreadyTriedTheServer) {
   BackendQueue q(0);
-  push(q, waiter(1));
+  QueueWaiter tried = waiter(1);
+  tried.avoid = uint64_t{1} << 3;  // it failed on server 3 already
+  push(q, tried);
   push(q, waiter(2));
-  push(q, waiter(3));
-  const std::optional<QueueWaiter> first = q.popFor(0);
-  ASSERT_TRUE(first);
-  EXPECT_EQ(first->session, 1u);
-  push(q, waiter(4));  // arrives after the first was woken
-  q.requeue(*first);   // its slot was taken: back ahead of every later ticket
-  EXPECT_EQ(q.length(), 4);
-  std::vector<uint64_t> order;
-  while (auto w = q.popFor(0)) order.push_back(w->session);
-  EXPECT_EQ(order, (std::vector<uint64_t>{1, 2, 3, 4}));
-
-  // A waiter from the middle goes back between its neighbours.
-  push(q, waiter(5));
-  push(q, waiter(6, 7));
-  push(q, waiter(8));
-  const std::optional<QueueWaiter> bound = q.popFor(7);
-  ASSERT_TRUE(bound);
-  EXPECT_EQ(bound->session, 5u);  // unbound waiters come first for any server
-  const std::optional<QueueWaiter> six = q.popFor(7);
-  ASSERT_TRUE(six);
-  EXPECT_EQ(six->session, 6u);
-  q.requeue(*six);
-  q.requeue(*bound);
-  order.clear();
-  while (auto w = q.popFor(7)) order.push_back(w->session);
-  EXPECT_EQ(order, (std::vector<uint64_t>{5, 6, 8}));
+  const std::optional<QueueWaiter> w = q.popFor(3);
+  ASSERT_TRUE(w);
+  EXPECT_EQ(w->session, 2u);
+  const std::optional<QueueWaiter> other = q.popFor(4);
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->session, 1u);
 }
 
-TEST(BackendQueue, RequeueKeepsTicketAndCanBeRemoved) {
+TEST(BackendQueue, PopForOrRunsTheFallbackOnlyWhenNobodyCanTakeTheSlot) {
   BackendQueue q(0);
-  const uint64_t t = push(q, waiter(1));
-  std::optional<QueueWaiter> w = q.popFor(0);
-  ASSERT_TRUE(w);
-  q.requeue(*w);
-  EXPECT_TRUE(q.remove(t));
-  EXPECT_EQ(q.length(), 0);
+  int released = 0;
+  EXPECT_FALSE(q.popForOr(0, [&] { ++released; }));
+  EXPECT_EQ(released, 1);
+  push(q, waiter(1));
+  EXPECT_TRUE(q.popForOr(0, [&] { ++released; }));
+  EXPECT_EQ(released, 1);
+}
+
+TEST(BackendQueue, AheadCountsTheRequestsAlreadyWaiting) {
+  BackendQueue q(0);
+  QueueWaiter a = waiter(1), b = waiter(2), c = waiter(3);
+  ASSERT_TRUE(q.push(a));
+  ASSERT_TRUE(q.push(b));
+  ASSERT_TRUE(q.push(c));
+  EXPECT_EQ(a.ahead, 0);
+  EXPECT_EQ(b.ahead, 1);
+  EXPECT_EQ(c.ahead, 2);
 }
 
 TEST(BackendQueue, StatsCountQueuedAndMaxLength) {
@@ -157,12 +150,6 @@ TEST(BackendQueue, StatsCountQueuedAndMaxLength) {
   EXPECT_EQ(q.stats().queued.load(), 4u);
   EXPECT_EQ(q.stats().maxLength.load(), 3);  // the high-water mark stays
   EXPECT_EQ(q.stats().rejected.load(), 0u);
-  // A requeue is not a new queued request.
-  std::optional<QueueWaiter> w = q.popFor(0);
-  ASSERT_TRUE(w);
-  q.requeue(*w);
-  EXPECT_EQ(q.stats().queued.load(), 4u);
-  EXPECT_EQ(q.length(), 2);
 }
 
 }  // namespace

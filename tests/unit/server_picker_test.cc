@@ -325,15 +325,37 @@ TEST(PassiveHealth, OnlyTheProbeBringsAServerBack) {
   EXPECT_EQ(s0.state(11000), Server::State::kProbe);
 }
 
-TEST(PassiveHealth, SuccessRestartsTheFailureCount) {
+TEST(PassiveHealth, SuccessesDoNotForgiveFailuresWithinTheWindow) {
+  // nginx: max_fails failures within fail_timeout, whatever succeeded in between. A server
+  // failing every other request is taken out.
   Fixture f(passiveHealth(2, 10000));
   Server& s0 = f.backend.server(0);
   f.backend.recordFailure(s0, ServerFailure::kConnectError, 1000);
   s0.recordSuccess(1500, false);
+  EXPECT_TRUE(s0.usable(1600));
   f.backend.recordFailure(s0, ServerFailure::kConnectError, 2000);
-  EXPECT_TRUE(s0.usable(2100));
-  f.backend.recordFailure(s0, ServerFailure::kConnectError, 2200);
-  EXPECT_FALSE(s0.usable(2300));
+  EXPECT_FALSE(s0.usable(2100));
+}
+
+TEST(PassiveHealth, TheProbesSuccessRestartsTheFailureCount) {
+  Fixture f(passiveHealth(2, 10000));
+  Server& s0 = f.backend.server(0);
+  f.backend.recordFailure(s0, ServerFailure::kConnectError, 1000);
+  f.backend.recordFailure(s0, ServerFailure::kConnectError, 1100);
+  const Pick probe = f.pick(11200);
+  ASSERT_TRUE(probe.probe);
+  s0.recordSuccess(11300, true);
+  s0.release(false);
+  f.backend.recordFailure(s0, ServerFailure::kConnectError, 11400);
+  EXPECT_TRUE(s0.usable(11500)) << "one failure after coming back, max_fails 2";
+}
+
+TEST(PassiveHealth, FailuresOfRequestsFromBeforeTheOutageDoNotExtendIt) {
+  Fixture f(passiveHealth(1, 10000));
+  Server& s0 = f.backend.server(0);
+  f.backend.recordFailure(s0, ServerFailure::kConnectError, 1000);
+  f.backend.recordFailure(s0, ServerFailure::kResponseTimeout, 9000);  // began before 1000
+  EXPECT_EQ(s0.state(11000), Server::State::kProbe);
 }
 
 TEST(PassiveHealth, ExactlyOneProbeAfterFailTimeout) {
@@ -409,7 +431,7 @@ TEST(PassiveHealth, FailedProbeTakesServerOutAgain) {
   ASSERT_EQ(probe.outcome, Outcome::kAcquired);
   ASSERT_TRUE(probe.probe);
   // A single failure of the probe is enough, even with max_fails 3.
-  f.backend.recordFailure(s0, ServerFailure::kConnectTimeout, 11500);
+  f.backend.recordFailure(s0, ServerFailure::kConnectTimeout, 11500, probe.probe);
   s0.release(probe.probe);
   EXPECT_EQ(s0.state(11600), Server::State::kDown);
   EXPECT_EQ(f.pick(11600).outcome, Outcome::kNone);

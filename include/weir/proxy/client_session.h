@@ -37,8 +37,9 @@ class ClientSession {
   ClientSession& operator=(const ClientSession&) = delete;
 
   void start();
-  /// A slot freed that this queued session may use (from its worker's loop).
-  void onQueueWake(const upstream::QueueWaiter& waiter);
+  /// A slot of `server`, handed over by its releaser to this session's queue ticket `waiter`.
+  /// False when the session no longer waits under that ticket (the caller passes it on).
+  bool takeGrantedSlot(const upstream::QueueWaiter& waiter, upstream::Server& server);
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -148,7 +149,7 @@ class ClientSession {
   bool holdsServerSlot_ = false;
   bool holdsProbe_ = false;  // the slot is the server's probe request (passive health)
   bool inQueue_ = false;
-  upstream::QueueWaiter waiter_;  // while queued, and after a wake-up to re-enter at its place
+  upstream::QueueWaiter waiter_;  // the last time this request queued
   Clock::time_point queuedAt_{};
   int64_t queueWaitMs_ = 0;
   bool connecting_ = false;

@@ -49,8 +49,9 @@ class WorkerContext {
   /// `session` waits in a backend queue under `id` / no longer does.
   void addQueued(uint64_t id, ClientSession* session) { queued_[id] = session; }
   void removeQueued(uint64_t id) { queued_.erase(id); }
-  /// A slot of `server` was given back: when requests wait, wake the oldest that can use it.
-  void slotFreed(upstream::Backend& backend, const upstream::Server& server);
+  /// Gives back a slot of `server` (and its probe claim): when requests wait, the slot goes to
+  /// the oldest that can use it instead.
+  void releaseSlot(upstream::Backend& backend, upstream::Server& server, bool probe);
 
  private:
   struct Listener {
@@ -64,9 +65,11 @@ class WorkerContext {
   void setAccepting(bool on);
   void broadcastAccepting(bool on);
   void warnMaxconnReached();
-  /// Delivers a queue wake-up to the worker holding `waiter`.
-  void wake(upstream::Backend& backend, int freedServer, const upstream::QueueWaiter& waiter);
-  void onWake(upstream::Backend& backend, int freedServer, const upstream::QueueWaiter& waiter);
+  /// Hands a held slot of `server` to the oldest waiter that can use it, or releases it.
+  void handOff(upstream::Backend& backend, upstream::Server& server);
+  /// Delivers a slot of `server` to the worker holding `waiter`.
+  void grant(upstream::Backend& backend, upstream::Server& server, const upstream::QueueWaiter& waiter);
+  void onGrant(upstream::Backend& backend, upstream::Server& server, const upstream::QueueWaiter& waiter);
 
   event::Worker& worker_;
   Runtime& runtime_;

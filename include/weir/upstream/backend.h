@@ -42,7 +42,9 @@ class Backend {
   const ServerGroup& backups() const { return backups_; }
   BackendQueue& queue() { return queue_; }
 
-  void recordFailure(Server& s, ServerFailure kind, int64_t nowMs) { s.recordFailure(kind, nowMs, maxFails_, failTimeoutMs_); }
+  void recordFailure(Server& s, ServerFailure kind, int64_t nowMs, bool probe = false) {
+    s.recordFailure(kind, nowMs, maxFails_, failTimeoutMs_, probe);
+  }
 
  private:
   std::string name_;

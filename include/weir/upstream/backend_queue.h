@@ -3,11 +3,11 @@
 // shared by all workers, oldest first (HAProxy: the backend queue; nginx has none in its free
 // version and fails at once).
 //
-// A waiter is a ticket, not a session: the queue knows which worker holds it and wakes that
-// worker when a slot frees. The woken request picks a server again like a new one; if the slot
-// was taken meanwhile, it goes back to its place (by ticket) and waits for the next one. The
-// mutex is taken only while requests queue or a slot frees with waiters present: the request
-// path of a backend with free slots never touches it.
+// A waiter is a ticket, not a session: the queue knows which worker holds it. A slot freed
+// while requests wait is not given back: the releaser hands it to the oldest waiter that can
+// use that server, and the waiter's worker is told which server it now holds, so no newcomer
+// can take it in between. The mutex is taken only while requests queue or a slot frees with
+// waiters present: the request path of a backend with free slots never touches it.
 
 #include <atomic>
 #include <cstdint>
@@ -23,6 +23,12 @@ struct QueueWaiter {
   uint64_t session = 0;     // the session's id within its worker
   int server = -1;          // the only server it can use (source hashing), or -1 for any
   int ahead = 0;            // requests already waiting when it came (HAProxy's backend_queue)
+  uint64_t avoid = 0;       // servers (bit = index, first 64) it already tried and must not get
+
+  bool accepts(int serverIndex) const {
+    if (server >= 0) return server == serverIndex;
+    return serverIndex >= 64 || (avoid & (uint64_t{1} << serverIndex)) == 0;
+  }
 };
 
 /// Counters for stats (cross-thread, relaxed).
@@ -42,19 +48,30 @@ class BackendQueue {
   /// slot freed just as a request queues is seen by one side or the other.
   int length() const { return length_.load(std::memory_order_seq_cst); }
 
-  /// Appends a new waiter (ticket assigned here); false when the queue is at maxqueue.
+  /// Appends a new waiter (ticket and `ahead` assigned here); false when the queue is at maxqueue.
   bool push(QueueWaiter& waiter);
-  /// Puts a woken waiter whose slot was taken back at its place (ahead of later tickets).
-  void requeue(const QueueWaiter& waiter);
-  /// Removes the waiter with `ticket`; false when it was already woken.
+  /// Removes the waiter with `ticket`; false when it was already handed a slot.
   bool remove(uint64_t ticket);
-  /// Takes the oldest waiter that can use server `serverIndex`.
-  std::optional<QueueWaiter> popFor(int serverIndex);
+  /// Takes the oldest waiter that can use server `serverIndex`; with none, runs `whenNone`
+  /// (the slot's release) before letting go of the lock, so that a request queueing right
+  /// after finds the slot free when it looks again.
+  template <typename WhenNone>
+  std::optional<QueueWaiter> popForOr(int serverIndex, WhenNone&& whenNone) {
+    std::lock_guard lock(mutex_);
+    std::optional<QueueWaiter> w = takeFirstFor(serverIndex);
+    if (!w) whenNone();
+    return w;
+  }
+  std::optional<QueueWaiter> popFor(int serverIndex) {
+    return popForOr(serverIndex, [] {});
+  }
 
   QueueStats& stats() { return stats_; }
   const QueueStats& stats() const { return stats_; }
 
  private:
+  std::optional<QueueWaiter> takeFirstFor(int serverIndex);  // with mutex_ held
+
   const int maxLength_;  // 0 = unbounded
   std::mutex mutex_;
   std::deque<QueueWaiter> waiters_;  // by ticket

@@ -24,7 +24,7 @@ class Server {
   /// Cross-thread state. Relaxed ordering throughout: each field is an independent counter or
   /// deadline, read for decisions that tolerate a momentarily stale value.
   struct Shared {
-    std::atomic<int32_t> active{0};              // requests holding a slot (all workers)
+    std::atomic<int32_t> active{0};              // requests holding a slot (all workers); seq_cst
     std::atomic<int32_t> fails{0};               // passive: failures in the current window
     std::atomic<int64_t> failWindowStartMs{0};   // passive: when the window began
     std::atomic<int64_t> downUntilMs{0};         // passive: unusable until this time
@@ -64,12 +64,12 @@ class Server {
   void release(bool probe);
 
   /// nginx semantics: `maxFails` failures within `failTimeoutMs` take the server out for
-  /// `failTimeoutMs`; then one request probes it. maxFails == 0 disables passive health (the
-  /// failure is still counted).
-  void recordFailure(ServerFailure kind, int64_t nowMs, int maxFails, int64_t failTimeoutMs);
-  /// A complete response: the failure count restarts; when it answered the probe request
-  /// (`probe`), the server is back (and slow start begins). A success of a request that began
-  /// before the server was taken out does not bring it back: only the probe does.
+  /// `failTimeoutMs`; then one request probes it (`probe`: this failure is the probe's, which
+  /// takes it out again). maxFails == 0 disables passive health (the failure is still counted).
+  void recordFailure(ServerFailure kind, int64_t nowMs, int maxFails, int64_t failTimeoutMs, bool probe = false);
+  /// A complete response. When it answered the probe request (`probe`) the server is back, its
+  /// failure count restarts and slow start begins; other successes change nothing (as nginx,
+  /// they do not forgive failures within the window).
   void recordSuccess(int64_t nowMs, bool probe);
 
   uint64_t failures(ServerFailure kind) const {
