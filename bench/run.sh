@@ -300,6 +300,23 @@ sanity_check() {
   done
 }
 
+# Logs of the proxies: anything they said is worth a look (nginx warns when it spills to disk).
+# note_logs MODE: notes the tail of each log of MODE's set while it still runs (before it is
+# stopped, so the notes do not end with the shutdown).
+LOGNOTES=$RUN/lognotes.txt
+: >"$LOGNOTES"
+note_logs() {
+  local f
+  for f in "$RUN/$1/weir.out" "$RUN/$1/weir.err" "$RUN/$1/haproxy.out" "$RUN/$1/haproxy.err" \
+           "$RUN/$1/nginx.err" "$RUN/$1/nginx/error.log"; do
+    [[ -s $f ]] || continue
+    {
+      echo "${f#"$RUN"/}: $(wc -l <"$f") lines, last ones:"
+      tail -n 5 "$f" | cut -c1-200 | sed 's/^/    /'
+    } >>"$LOGNOTES"
+  done
+}
+
 CLK_TCK=$(getconf CLK_TCK)
 # name  connections  path  balancing. The proxies are restarted when the balancing changes from
 # one case to the next, so keep the cases of one balancing together.
@@ -323,16 +340,15 @@ total_runs=$((${#CASES[@]} * ROUNDS * ${#PROXIES[@]}))
 n=0
 echo "== $total_runs runs of ${DURATION}s (wrk -t1 --latency, each bounded to ${WRK_LIMIT}s), CLK_TCK=$CLK_TCK"
 MODE=
-MODES=()
 for spec in "${CASES[@]}"; do
   read -r cname conns path balance <<<"$spec"
   if [[ $balance != "$MODE" ]]; then
     if [[ -n $MODE ]]; then
+      note_logs "$MODE"
       echo "== stopping the $MODE proxies"
       stop_proxies
     fi
     MODE=$balance
-    MODES+=("$MODE")
     start_proxies "$MODE"
     sanity_check "$MODE"
   fi
@@ -363,19 +379,7 @@ for spec in "${CASES[@]}"; do
   done
 done
 
-# Logs of the proxies: anything they said is worth a look (nginx warns when it spills to disk).
-LOGNOTES=$RUN/lognotes.txt
-: >"$LOGNOTES"
-for mode in "${MODES[@]}"; do
-  for f in "$RUN/$mode/weir.out" "$RUN/$mode/weir.err" "$RUN/$mode/haproxy.out" "$RUN/$mode/haproxy.err" \
-           "$RUN/$mode/nginx.err" "$RUN/$mode/nginx/error.log"; do
-    [[ -s $f ]] || continue
-    {
-      echo "${f#"$RUN"/}: $(wc -l <"$f") lines, last ones:"
-      tail -n 5 "$f" | cut -c1-200 | sed 's/^/    /'
-    } >>"$LOGNOTES"
-  done
-done
+note_logs "$MODE"
 if [[ -s $LOGNOTES ]]; then echo "== proxy logs"; cat "$LOGNOTES"; fi
 
 versions() {
