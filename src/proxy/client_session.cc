@@ -253,20 +253,22 @@ void ClientSession::sendRequestBytes(const void* data, size_t len) {
 }
 
 void ClientSession::keepForReplay(const void* data, size_t len) {
-  if (!replayable_) return;
-  if (evbuffer_get_length(replay_.get()) + len > kReplayLimit) {
-    replayable_ = false;  // too long to keep: this request is not resent
-    evbuffer_drain(replay_.get(), evbuffer_get_length(replay_.get()));
-    return;
-  }
-  evbuffer_add(replay_.get(), data, len);
+  if (roomForReplay(len)) evbuffer_add(replay_.get(), data, len);
 }
 
 void ClientSession::keepForReplay(evbuffer* from, size_t len) {
-  if (!replayable_ || len == 0) return;
+  if (len == 0 || !roomForReplay(len)) return;
   std::string copy(len, '\0');
   evbuffer_copyout(from, copy.data(), len);
-  keepForReplay(copy.data(), len);
+  evbuffer_add(replay_.get(), copy.data(), len);
+}
+
+bool ClientSession::roomForReplay(size_t len) {
+  if (!replayable_) return false;
+  if (evbuffer_get_length(replay_.get()) + len <= kReplayLimit) return true;
+  replayable_ = false;  // too long to keep: this request is not resent
+  evbuffer_drain(replay_.get(), evbuffer_get_length(replay_.get()));
+  return false;
 }
 
 void ClientSession::onRequestComplete() {

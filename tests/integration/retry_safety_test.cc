@@ -46,6 +46,35 @@ TEST(RetrySafety, ResendsAPostLostToAClosedKeepAliveConnectionOnAFreshOne) {
   EXPECT_EQ(a.stats().connections, 2u);
 }
 
+TEST(RetrySafety, ResendsAChunkedBodyExactlyAsFirstSent) {
+  FakeBackend a("a");
+  WeirInstance weir(simpleConfig({a.address()}, "timeout: {upstream_idle: 60s}"));
+  ASSERT_EQ(httpGet(weir.port(), "/?drop_next=1").status, 200);
+
+  const HttpResponse r = httpRequest(weir.port(), "POST", "/chunked", {"Transfer-Encoding: chunked"},
+                                     "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
+
+  EXPECT_EQ(r.status, 200);
+  ASSERT_EQ(countTarget(a, "/chunked"), 2u);
+  for (const RecordedRequest& rec : a.records()) {
+    if (rec.target == "/chunked") {
+      EXPECT_EQ(rec.body, "hello world");
+    }
+  }
+}
+
+TEST(RetrySafety, DoesNotResendABodyTooLongToKeep) {
+  FakeBackend a("a");
+  WeirInstance weir(simpleConfig({a.address()}, "timeout: {upstream_idle: 60s}"));
+  ASSERT_EQ(httpGet(weir.port(), "/?drop_next=1").status, 200);
+
+  const std::string body(200 * 1024, 'x');  // beyond the 64 KiB kept for a resend
+  const HttpResponse r = httpRequest(weir.port(), "POST", "/upload", {}, body);
+
+  EXPECT_EQ(r.status, 502);
+  EXPECT_EQ(countTarget(a, "/upload"), 1u);
+}
+
 TEST(RetrySafety, DoesNotResendAPostTheServerMayHaveProcessed) {
   FakeBackend a("a", {.routes = {"/pay=reset=1"}});
   FakeBackend b("b", {.routes = {"/pay=reset=1"}});

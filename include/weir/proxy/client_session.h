@@ -77,6 +77,7 @@ class ClientSession {
   void sendRequestBytes(const void* data, size_t len);
   void keepForReplay(const void* data, size_t len);
   void keepForReplay(evbuffer* from, size_t len);
+  bool roomForReplay(size_t len);
   void failExchange(Failure f);
   void finishExchange();
   void startNextRequest();
