@@ -185,7 +185,7 @@ def read_optional(path):
     if not path or not os.path.exists(path):
         return ""
     with open(path, errors="replace") as f:
-        return f.read().strip()
+        return f.read().strip("\n").rstrip()  # keep the first line's indentation
 
 
 def full(args):
