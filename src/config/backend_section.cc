@@ -110,7 +110,7 @@ void loadBackend(const YamlCursor& section, BackendConfig* backend) {
          if (auto d = v.readDuration(true)) backend->slowstart = *d;
        }},
       {"servers", [backend](const YamlCursor& v) { loadServers(v, backend); }},
-      {"health_check", [](const YamlCursor& v) { v.ignoreUnimplemented(NodeKind::kMapping); }},
+      {"health_check", [backend](const YamlCursor& v) { loadHealthCheck(v, &backend->health); }},
   };
   addProxyOptionRules(&backend->options, &rules);
   const KeySet seen = section.readKeys(rules);

@@ -18,6 +18,9 @@ void loadGlobal(const YamlCursor& section, GlobalConfig* global);
 void addProxyOptionRules(ProxyOptions* options, std::vector<KeyRule>* rules);
 void loadDefaults(const YamlCursor& section, ProxyOptions* defaults);
 
+/// Reads one backend's `health_check`.
+void loadHealthCheck(const YamlCursor& section, HealthCheckConfig* hc);
+
 /// Reads `backends`; each backend starts from config->defaults.
 void loadBackends(const YamlCursor& section, Config* config);
 /// Reads `frontends`; each starts from config->defaults. Needs config->backends loaded, to

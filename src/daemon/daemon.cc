@@ -12,6 +12,7 @@
 #include "weir/event/worker.h"
 #include "weir/proxy/runtime.h"
 #include "weir/proxy/worker_context.h"
+#include "weir/upstream/health_checker.h"
 
 namespace weir::daemon {
 
@@ -75,10 +76,13 @@ int Daemon::run() {
   log::info("started version={} workers={} event_method={} maxconn={}", WEIR_VERSION, threads, workers[0]->method(),
             rt->maxconn);
   for (auto& w : workers) w->start(nullptr);
+  upstream::HealthChecker checker(rt->backends);
+  checker.start();
 
   int sig = 0;
   while (sigwait(&signals, &sig) == 0 && sig == SIGHUP) log::info("SIGHUP: reload is not implemented yet, ignored");
   log::info("signal {} received, stopping", sig);
+  checker.stop();
   for (auto& w : workers) w->stop();
   for (auto& w : workers) w->join();
   contexts.clear();  // sessions and pools go before their event bases

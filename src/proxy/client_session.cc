@@ -290,7 +290,8 @@ void ClientSession::failExchange(Failure f) {
   const bool parseError = f == Failure::kBadRequest || f == Failure::kUriTooLong || f == Failure::kHeadTooLarge ||
                           f == Failure::kRequestTimeout;
   const bool close = parseError || !requestDone_ || closeAfterResponse_ || clientEof_;
-  std::string reply_text = renderLocalReply(reply.status, reply.reason, reply.body, close);
+  const std::string body = failureBody(f, backend_ != nullptr ? std::string_view(backend_->name()) : fe_.name);
+  std::string reply_text = renderLocalReply(reply.status, reply.reason, body, close);
   bytesOut_ += reply_text.size();
   evbuffer_add(bufferevent_get_output(client_.get()), reply_text.data(), reply_text.size());
   writeAccessLog();

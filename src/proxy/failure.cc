@@ -11,7 +11,7 @@ const FailureReply& failureReply(Failure f) {
       {414, "URI Too Long", "414 URI Too Long\n", "PR"},
       {431, "Request Header Fields Too Large", "431 Request Header Fields Too Large\n", "PR"},
       {408, "Request Timeout", "408 Request Timeout: the request did not arrive in time.\n", "cR"},
-      {503, "Service Unavailable", "503 Service Unavailable: no server is available to handle this request.\n", "SC"},
+      {503, "Service Unavailable", "503 Service Unavailable: no server is available in backend '{}'.\n", "SC"},
       {503, "Service Unavailable", "503 Service Unavailable: no server could be reached.\n", "SC"},
       {503, "Service Unavailable", "503 Service Unavailable: connecting to the server timed out.\n", "sC"},
       {502, "Bad Gateway", "502 Bad Gateway: the server sent an invalid response.\n", "PH"},
@@ -28,6 +28,12 @@ Failure requestParseFailure(int status) {
   if (status == 414) return Failure::kUriTooLong;
   if (status == 431) return Failure::kHeadTooLarge;
   return Failure::kBadRequest;
+}
+
+std::string failureBody(Failure f, std::string_view backend) {
+  const std::string_view body = failureReply(f).body;
+  if (body.find("{}") == std::string_view::npos) return std::string(body);
+  return fmt::format(fmt::runtime(body), backend);
 }
 
 std::string renderLocalReply(int status, std::string_view reason, std::string_view body, bool close) {

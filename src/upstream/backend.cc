@@ -27,10 +27,13 @@ Backend::Backend(const config::BackendConfig& cfg, int index, int& nextGlobalId)
       keepalive_(cfg.keepalive),
       maxFails_(cfg.max_fails),
       failTimeoutMs_(cfg.fail_timeout.count()),
-      queue_(cfg.maxqueue) {
+      queue_(cfg.maxqueue),
+      health_(cfg.health) {
   for (size_t i = 0; i < cfg.servers.size(); ++i) {
     servers_.push_back(std::make_unique<Server>(cfg.servers[i], static_cast<int>(i), nextGlobalId++));
     (servers_.back()->backup() ? backups_ : primaries_).servers.push_back(servers_.back().get());
+    // init_state: down: no traffic until the checks have seen the server rise.
+    if (health_.enabled && !health_.initUp) servers_.back()->shared().checkDown.store(true, std::memory_order_relaxed);
   }
   if (balance_ == config::BalanceAlgorithm::kSource) {
     primaries_.ring = buildRing(primaries_.servers);

@@ -23,11 +23,18 @@ Server::Server(const config::ServerConfig& cfg, int index, int globalId)
       globalId_(globalId) {}
 
 Server::State Server::state(int64_t nowMs) const {
+  if (shared_.checkDown.load(kRelaxed) || shared_.admin.load(kRelaxed) != AdminState::kReady) return State::kDown;
   if (shared_.downUntilMs.load(kRelaxed) > nowMs) return State::kDown;
   return shared_.probeNeeded.load(kRelaxed) ? State::kProbe : State::kUp;
 }
 
 bool Server::hasFreeSlot() const { return maxconn_ == 0 || shared_.active.load(kSlotOrder) < maxconn_; }
+
+void Server::setCheckedUp(bool up, int64_t nowMs) {
+  shared_.checkDown.store(!up, kRelaxed);
+  // Back from a failed check: ramp up like a server back from passive health.
+  if (up) shared_.upSinceMs.store(std::max<int64_t>(nowMs, 1), kRelaxed);
+}
 
 int64_t Server::effectiveWeight(int64_t nowMs) const {
   const int64_t full = weight_ * kWeightScale;

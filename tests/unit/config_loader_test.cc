@@ -224,9 +224,6 @@ TEST(ConfigLoader, WarnsAboutEveryNotYetImplementedPartOfConfigMdExample) {
                 "weir.yaml:43:5: frontends.chinook.cache" + ignored,
                 "weir.yaml:45:5: frontends.chinook.use_backend" + ignored,
                 "weir.yaml:50:1: caches" + ignored,
-                "weir.yaml:60:5: backends.web.health_check" + ignored,
-                "weir.yaml:77:5: backends.api.health_check" + ignored,
-                "weir.yaml:84:5: backends.admin.health_check" + ignored,
                 "weir.yaml:89:1: stats" + ignored,
             }));
 }
@@ -907,6 +904,83 @@ TEST(ConfigLoader, PoolKeysDefaultAsDocumented) {
   EXPECT_EQ(app.maxqueue, 0);
   EXPECT_EQ(app.options.timeout.upstream_idle, Millis(4000));
   EXPECT_EQ(app.servers[0].slowstart, Millis(0));
+}
+
+TEST(ConfigLoader, ReadsEveryHealthCheckKey) {
+  const LoadResult r = load(std::string(kFrontend) + R"(backends:
+  app:
+    health_check:
+      http: HEAD /status
+      host: app.internal
+      headers: { X-Check: weir }
+      expect: status 200-204
+      interval: 1s
+      fastinter: 200ms
+      downinter: 5s
+      timeout: 300ms
+      rise: 3
+      fall: 4
+      port: 9100
+      init_state: down
+    servers: [{ name: s1, address: "127.0.0.1:9001" }]
+)");
+  ASSERT_TRUE(r.ok) << ::testing::PrintToString(r.errors);
+  const HealthCheckConfig& hc = r.config.backends[0].health;
+  EXPECT_TRUE(hc.enabled);
+  EXPECT_FALSE(hc.tcp);
+  EXPECT_EQ(hc.method, "HEAD");
+  EXPECT_EQ(hc.path, "/status");
+  EXPECT_EQ(hc.host, "app.internal");
+  ASSERT_EQ(hc.headers.size(), 1u);
+  EXPECT_EQ(hc.headers[0].first, "X-Check");
+  EXPECT_EQ(hc.expectStatusLow, 200);
+  EXPECT_EQ(hc.expectStatusHigh, 204);
+  EXPECT_EQ(hc.interval, Millis(1000));
+  EXPECT_EQ(hc.fastinter, Millis(200));
+  EXPECT_EQ(hc.downinter, Millis(5000));
+  EXPECT_EQ(hc.timeout, Millis(300));
+  EXPECT_EQ(hc.rise, 3);
+  EXPECT_EQ(hc.fall, 4);
+  EXPECT_EQ(hc.port, 9100);
+  EXPECT_FALSE(hc.initUp);
+}
+
+TEST(ConfigLoader, HealthCheckDefaultsAsHaproxy) {
+  const LoadResult r = load(std::string(kFrontend) +
+                            "backends:\n  app:\n    health_check: { http: GET /health, expect: string ok }\n"
+                            "    servers: [{ name: s1, address: \"127.0.0.1:9001\" }]\n");
+  ASSERT_TRUE(r.ok) << ::testing::PrintToString(r.errors);
+  const HealthCheckConfig& hc = r.config.backends[0].health;
+  EXPECT_EQ(hc.interval, Millis(2000));
+  EXPECT_EQ(hc.rise, 2);
+  EXPECT_EQ(hc.fall, 3);
+  EXPECT_FALSE(hc.timeout.has_value());
+  EXPECT_TRUE(hc.initUp);
+  EXPECT_EQ(hc.expectString, "ok");
+}
+
+TEST(ConfigLoader, AcceptsATcpHealthCheck) {
+  const LoadResult r = load(std::string(kFrontend) +
+                            "backends:\n  app:\n    health_check: { tcp: true }\n"
+                            "    servers: [{ name: s1, address: \"127.0.0.1:9001\" }]\n");
+  ASSERT_TRUE(r.ok) << ::testing::PrintToString(r.errors);
+  EXPECT_TRUE(r.config.backends[0].health.tcp);
+}
+
+TEST(ConfigLoader, RejectsBadHealthCheckValuesWithPositions) {
+  EXPECT_EQ(load(std::string(kFrontend) +
+                 "backends:\n  app:\n    health_check: { http: health, expect: status 700 }\n"
+                 "    servers: [{ name: s1, address: \"127.0.0.1:9001\" }]\n")
+                .errors,
+            (Messages{"weir.yaml:7:27: backends.app.health_check.http: expected 'METHOD /path' (for example "
+                      "'GET /health'), got 'health'",
+                      "weir.yaml:7:43: backends.app.health_check.expect: expected 'status N', 'status N-M' "
+                      "(100-599) or 'string TEXT', got 'status 700'"}));
+  EXPECT_EQ(load(std::string(kFrontend) +
+                 "backends:\n  app:\n    health_check: { interval: 1s }\n"
+                 "    servers: [{ name: s1, address: \"127.0.0.1:9001\" }]\n")
+                .errors,
+            Messages{"weir.yaml:7:19: backends.app.health_check: missing required key 'http' (or 'tcp: true')"});
 }
 
 }  // namespace

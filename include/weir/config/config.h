@@ -89,6 +89,30 @@ struct ServerConfig {
 
 enum class BalanceAlgorithm { kRoundRobin, kLeastConn, kSource };
 
+/// Active health checks of a backend's servers (`health_check`; HAProxy's option httpchk,
+/// http-check expect, inter/fastinter/downinter, rise/fall, port).
+struct HealthCheckConfig {
+  bool enabled = false;
+  bool tcp = false;  // a plain connect check instead of HTTP
+  std::string method = "GET";
+  std::string path = "/";
+  std::string host;  // Host header; "" = the server's address
+  std::vector<std::pair<std::string, std::string>> headers;
+  // expect: `status N`, `status N-M` or `string TEXT` (the body contains TEXT)
+  int expectStatusLow = 200;
+  int expectStatusHigh = 399;
+  std::string expectString;  // non-empty: a body check instead of a status check
+  Millis interval{2000};
+  std::optional<Millis> fastinter;  // while a server is changing state; default: interval
+  std::optional<Millis> downinter;  // while a server is down; default: interval
+  std::optional<Millis> timeout;    // default: interval
+  int rise = 2;
+  int fall = 3;
+  int port = 0;  // 0: the server's own port
+  bool initUp = true;  // init_state: up | down
+  SourcePos pos;
+};
+
 struct BackendConfig {
   std::string name;
   BalanceAlgorithm balance = BalanceAlgorithm::kRoundRobin;
@@ -98,6 +122,7 @@ struct BackendConfig {
   bool allbackups = false;  // spread over every usable backup, not only the first
   int maxqueue = 0;         // requests waiting for a server slot; 0 = unbounded
   Millis slowstart{0};      // ramp-up of a server coming back; 0 = none
+  HealthCheckConfig health;
   ProxyOptions options;
   std::vector<ServerConfig> servers;
   SourcePos pos;

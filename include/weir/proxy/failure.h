@@ -26,11 +26,14 @@ enum class Failure {
 struct FailureReply {
   int status;
   std::string_view reason;
-  std::string_view body;
+  std::string_view body;  // may name the backend with "{}": use failureBody()
   std::string_view termination;  // HAProxy log: who (C/S/P/c/s) and when (R/C/H/D)
 };
 
 const FailureReply& failureReply(Failure f);
+
+/// The reply body of `f`, naming `backend` where the table's text has "{}".
+std::string failureBody(Failure f, std::string_view backend);
 
 /// Maps a parser error status (400/414/431) to its Failure.
 Failure requestParseFailure(int status);

@@ -41,6 +41,7 @@ class Backend {
   const ServerGroup& primaries() const { return primaries_; }
   const ServerGroup& backups() const { return backups_; }
   BackendQueue& queue() { return queue_; }
+  const config::HealthCheckConfig& healthCheck() const { return health_; }
 
   void recordFailure(Server& s, ServerFailure kind, int64_t nowMs, bool probe = false) {
     s.recordFailure(kind, nowMs, maxFails_, failTimeoutMs_, probe);
@@ -59,6 +60,7 @@ class Backend {
   ServerGroup primaries_;
   ServerGroup backups_;
   BackendQueue queue_;
+  config::HealthCheckConfig health_;
 };
 
 /// The outcome of choosing a server for one attempt.

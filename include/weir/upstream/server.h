@@ -9,12 +9,20 @@
 
 #include "weir/config/config.h"
 #include "weir/net/address.h"
+#include "weir/upstream/server_health.h"
 
 namespace weir::upstream {
 
 /// What passive health counts against a server (nginx: proxy_next_upstream error/timeout/invalid_header).
 enum class ServerFailure { kConnectError, kConnectTimeout, kResponseTimeout, kBadResponse, kClosed };
 inline constexpr size_t kServerFailureKinds = 5;
+
+/// What an operator set (HAProxy: `set server ... state ready|drain|maint`).
+enum class AdminState : uint8_t {
+  kReady,
+  kDrain,  // no new requests; those in flight finish
+  kMaint,  // no requests, no checks
+};
 
 /// Weights are scaled so that slow start can ramp a weight-1 server in steps.
 inline constexpr int64_t kWeightScale = 16;
@@ -33,6 +41,8 @@ class Server {
     std::atomic<int64_t> upSinceMs{0};           // slow start: when it came back; 0 = full weight
     std::array<std::atomic<uint64_t>, kServerFailureKinds> failures{};  // by ServerFailure
     std::atomic<uint64_t> downTransitions{0};    // times passive health took it out
+    std::atomic<bool> checkDown{false};          // active health: the checks say DOWN
+    std::atomic<AdminState> admin{AdminState::kReady};
   };
 
   /// What a new request may do with this server at a given time.
@@ -48,6 +58,7 @@ class Server {
   int index() const { return index_; }        // position in its backend
   int globalId() const { return globalId_; }  // position among all servers of all backends
 
+  /// Usable only when active checks, passive health and the admin state all agree.
   State state(int64_t nowMs) const;
   /// Usable for new requests at `nowMs`: up, or due for its probe request.
   bool usable(int64_t nowMs) const { return state(nowMs) != State::kDown; }
@@ -77,6 +88,10 @@ class Server {
   }
   Shared& shared() { return shared_; }
   const Shared& shared() const { return shared_; }
+  ServerHealth& health() { return health_; }
+  const ServerHealth& health() const { return health_; }
+  /// Active health's verdict (from the checker thread): visible to every worker at once.
+  void setCheckedUp(bool up, int64_t nowMs);
 
  private:
   std::string name_;
@@ -88,6 +103,7 @@ class Server {
   int index_;
   int globalId_;
   Shared shared_;
+  ServerHealth health_;
 };
 
 }  // namespace weir::upstream
