@@ -569,5 +569,41 @@ TEST(SlowStart, LeastConnAlsoRamps) {
   EXPECT_NEAR(f.active(0), 10, 1);
 }
 
+TEST(ServerStates, ActiveChecksMaintAndDrainEachTakeAServerOutOfRotation) {
+  Fixture f(backendWith({{}, {}, {}}));
+  f.backend.server(0).setCheckedUp(false, 100);
+  f.backend.server(1).shared().admin = AdminState::kMaint;
+  EXPECT_EQ(f.sequence(3, 200), "222");
+  f.backend.server(2).shared().admin = AdminState::kDrain;
+  EXPECT_EQ(f.pick(200).outcome, Outcome::kNone);
+  f.backend.server(0).setCheckedUp(true, 300);
+  EXPECT_EQ(f.sequence(2, 300), "00");
+}
+
+TEST(ServerStates, ActiveAndPassiveHealthMustBothAgree) {
+  auto cfg = backendWith({{}, {}});
+  cfg.max_fails = 1;
+  cfg.fail_timeout = std::chrono::milliseconds(10000);
+  Fixture f(cfg);
+  Server& s0 = f.backend.server(0);
+  f.backend.recordFailure(s0, ServerFailure::kConnectError, 1000);  // passive: out until 11000
+  s0.setCheckedUp(true, 2000);  // the checks still say up
+  EXPECT_EQ(s0.state(5000), Server::State::kDown);
+  s0.setCheckedUp(false, 6000);
+  EXPECT_EQ(s0.state(12000), Server::State::kDown) << "passive is over, but the checks say down";
+}
+
+TEST(ServerStates, AServerBackFromAFailedCheckRampsUpWithSlowstart) {
+  auto cfg = backendWith({{.weight = 4}});
+  cfg.servers[0].slowstart = std::chrono::milliseconds(10000);
+  Fixture f(cfg);
+  Server& s0 = f.backend.server(0);
+  EXPECT_EQ(s0.effectiveWeight(0), 4 * kWeightScale);  // not at process start
+  s0.setCheckedUp(false, 1000);
+  s0.setCheckedUp(true, 2000);
+  EXPECT_EQ(s0.effectiveWeight(4500), 4 * kWeightScale / 4);
+  EXPECT_EQ(s0.effectiveWeight(12000), 4 * kWeightScale);
+}
+
 }  // namespace
 }  // namespace weir::upstream
