@@ -13,8 +13,8 @@
 namespace weir::fake {
 
 /// Built by main before the workers start and destroyed after they stopped.
-/// Immutable while they run, except `stats` (thread-safe: atomics only) and `recorder`
-/// (thread-safe: its own mutex).
+/// Immutable while they run, except `stats` (thread-safe: atomics only), `recorder` and
+/// `routes` (thread-safe: their own mutexes).
 struct BackendShared {
   std::string name;
   std::string defaultBody;  // "NAME\n"

@@ -19,6 +19,7 @@ namespace {
 constexpr std::chrono::milliseconds kLingerTimeout{2000};
 constexpr std::string_view kControlPrefix = "/__fake/";
 constexpr std::string_view kStatsPath = "/__fake/stats";
+constexpr std::string_view kRoutePath = "/__fake/route";
 const ResponseScript kDefaultScript{};
 
 bool hasNoBody(int status) { return status < 200 || status == 204 || status == 304; }
@@ -261,15 +262,10 @@ void Connection::startDroppedRequest() {
 }
 
 void Connection::chooseScript(std::string_view path, std::string_view query) {
-  const ResponseScript* route = shared_.routes.find(path);
-  const ResponseScript& base = route != nullptr ? *route : kDefaultScript;
+  // A copy: a route replaced through /__fake/route meanwhile does not change this request.
+  queryScript_ = shared_.routes.find(path).value_or(kDefaultScript);
   scriptError_.clear();
-  if (query.empty()) {
-    script_ = &base;
-    return;
-  }
-  queryScript_ = base;
-  scriptError_ = applyScriptParams(query, UnknownKeys::kIgnore, queryScript_);
+  if (!query.empty()) scriptError_ = applyScriptParams(query, UnknownKeys::kIgnore, queryScript_);
   script_ = &queryScript_;
 }
 
@@ -353,11 +349,38 @@ BodySource Connection::scriptBody() {
 
 void Connection::answerControl() {
   bool keepAlive = parser_.keepAlive();
-  if (targetPath(parser_.target()) == kStatsPath) {
+  const std::string_view path = targetPath(parser_.target());
+  if (path == kStatsPath) {
     answerSimple(200, "application/json", shared_.stats.toJson(), keepAlive);
+  } else if (path == kRoutePath) {
+    const std::string error = setRouteFromQuery(targetQuery(parser_.target()));
+    if (error.empty()) {
+      answerSimple(200, "text/plain", "ok\n", keepAlive);
+    } else {
+      answerSimple(400, "text/plain", error + "\n", keepAlive);
+    }
   } else {
     answerSimple(404, "text/plain", "unknown fake-backend endpoint\n", keepAlive);
   }
+}
+
+// /__fake/route?path=/health&spec=status%3D503: replaces the route of `path`; an empty spec
+// removes it.
+std::string Connection::setRouteFromQuery(std::string_view query) {
+  std::optional<std::string> path;
+  std::string spec;
+  while (!query.empty()) {
+    const size_t amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    const size_t eq = pair.find('=');
+    const std::string_view key = pair.substr(0, eq);
+    const std::string value = eq == std::string_view::npos ? "" : percentDecode(pair.substr(eq + 1));
+    if (key == "path") path = value;
+    if (key == "spec") spec = value;
+  }
+  if (!path) return "missing path=";
+  return shared_.routes.set(*path, spec);
 }
 
 void Connection::answerSimple(int status, std::string_view contentType, std::string_view body, bool keepOpen) {

@@ -64,6 +64,7 @@ class Connection {
 
   void answer();
   void answerControl();
+  std::string setRouteFromQuery(std::string_view query);
   void answerSimple(int status, std::string_view contentType, std::string_view body, bool keepOpen);
   BodySource scriptBody();
   void startTunnel();
@@ -94,7 +95,7 @@ class Connection {
   ResponseWriter writer_;
   State state_ = State::kReading;
 
-  const ResponseScript* script_ = nullptr;  // the current request's script
+  const ResponseScript* script_ = nullptr;  // the current request's script: always queryScript_
   ResponseScript queryScript_;              // route script + query keys, reused
   std::string scriptError_;                 // invalid query keys: answer 400
   std::string echoBody_;                    // echo=1 body, reused

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 
 namespace weir::fake {
@@ -17,24 +18,6 @@ int hexValue(char c) {
   return -1;
 }
 
-/// %XX escapes decoded; a '%' not followed by two hex digits is kept as is.
-std::string percentDecode(std::string_view in) {
-  std::string out;
-  out.reserve(in.size());
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] == '%' && i + 2 < in.size()) {
-      int hi = hexValue(in[i + 1]);
-      int lo = hexValue(in[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out.push_back(static_cast<char>(hi * 16 + lo));
-        i += 2;
-        continue;
-      }
-    }
-    out.push_back(in[i]);
-  }
-  return out;
-}
 
 std::optional<uint64_t> parseNumber(std::string_view text, uint64_t max) {
   uint64_t value = 0;
@@ -96,6 +79,24 @@ bool applyParam(std::string_view key, const std::string& value, ResponseScript& 
 
 }  // namespace
 
+std::string percentDecode(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in[i] == '%' && i + 2 < in.size()) {
+      int hi = hexValue(in[i + 1]);
+      int lo = hexValue(in[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out.push_back(static_cast<char>(hi * 16 + lo));
+        i += 2;
+        continue;
+      }
+    }
+    out.push_back(in[i]);
+  }
+  return out;
+}
+
 std::string applyScriptParams(std::string_view params, UnknownKeys unknown, ResponseScript& script) {
   while (!params.empty()) {
     size_t amp = params.find('&');
@@ -137,24 +138,35 @@ std::string RouteTable::add(std::string_view pathAndSpec) {
   if (eq == std::string_view::npos || !pathAndSpec.starts_with('/')) {
     return fmt::format("--route '{}': expected PATH=SPEC with PATH starting with '/'", pathAndSpec);
   }
-  Route route{std::string(pathAndSpec.substr(0, eq)), {}};
-  std::string error = applyScriptParams(pathAndSpec.substr(eq + 1), UnknownKeys::kReject, route.script);
-  if (!error.empty()) return fmt::format("--route '{}': {}", pathAndSpec, error);
-  for (Route& existing : routes_) {
-    if (existing.path == route.path) {
-      existing = std::move(route);
-      return {};
-    }
+  std::string error = set(pathAndSpec.substr(0, eq), pathAndSpec.substr(eq + 1));
+  return error.empty() ? error : fmt::format("--route '{}': {}", pathAndSpec, error);
+}
+
+std::string RouteTable::set(std::string_view path, std::string_view spec) {
+  if (!path.starts_with('/')) return fmt::format("path '{}' does not start with '/'", path);
+  std::lock_guard lock(mutex_);
+  auto it = std::find_if(routes_.begin(), routes_.end(), [&](const Route& r) { return r.path == path; });
+  if (spec.empty()) {
+    if (it != routes_.end()) routes_.erase(it);
+    return {};
   }
-  routes_.push_back(std::move(route));
+  Route route{std::string(path), {}};
+  std::string error = applyScriptParams(spec, UnknownKeys::kReject, route.script);
+  if (!error.empty()) return error;
+  if (it != routes_.end()) {
+    *it = std::move(route);
+  } else {
+    routes_.push_back(std::move(route));
+  }
   return {};
 }
 
-const ResponseScript* RouteTable::find(std::string_view path) const {
+std::optional<ResponseScript> RouteTable::find(std::string_view path) const {
+  std::lock_guard lock(mutex_);
   for (const Route& route : routes_) {
-    if (route.path == path) return &route.script;
+    if (route.path == path) return route.script;
   }
-  return nullptr;
+  return std::nullopt;
 }
 
 }  // namespace weir::fake

@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <optional>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,20 +48,28 @@ std::string_view targetPath(std::string_view target);
 /// The query of a request target (after '?', before '#'), empty if it has none.
 std::string_view targetQuery(std::string_view target);
 
-/// Exact-path scripts from --route. Filled before the workers start, read-only afterwards
-/// (so safe to read from every worker).
+/// Exact-path scripts: from --route at start-up, and replaced at run time through
+/// /__fake/route. Every worker reads it, so it has a mutex, and find() returns a copy that a
+/// later replacement cannot change under a request in progress.
 class RouteTable {
  public:
   /// Adds `PATH=SPEC`; returns an error message or an empty string.
   std::string add(std::string_view pathAndSpec);
-  const ResponseScript* find(std::string_view path) const;
+  /// Replaces the script of `path` by SPEC (already %-decoded); an empty spec removes the
+  /// route. Returns an error message or an empty string.
+  std::string set(std::string_view path, std::string_view spec);
+  std::optional<ResponseScript> find(std::string_view path) const;
 
  private:
   struct Route {
     std::string path;
     ResponseScript script;
   };
+  mutable std::mutex mutex_;
   std::vector<Route> routes_;
 };
+
+/// %XX escapes decoded; a '%' not followed by two hex digits is kept as is.
+std::string percentDecode(std::string_view in);
 
 }  // namespace weir::fake

@@ -1,5 +1,7 @@
 #include "support/fake_backend.h"
 
+#include <cctype>
+
 #include <gtest/gtest.h>
 
 #include <regex>
@@ -95,6 +97,33 @@ FakeBackendStats FakeBackend::stats(std::chrono::milliseconds timeout) const {
   }
   return {statsField(response.body, "connections"), statsField(response.body, "requests"),
           statsField(response.body, "open")};
+}
+
+namespace {
+
+std::string percentEncode(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/') {
+      out.push_back(c);
+    } else {
+      out += {'%', kHex[u >> 4], kHex[u & 15]};
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+void FakeBackend::setRoute(const std::string& path, const std::string& spec) {
+  const HttpResponse response =
+      httpGet(port_, "/__fake/route?path=" + percentEncode(path) + "&spec=" + percentEncode(spec));
+  if (!response.ok() || response.status != 200) {
+    ADD_FAILURE() << "fake backend " << name_ << ": setting route " << path << " to '" << spec
+                  << "' failed: " << response.describe() << " " << response.body;
+  }
 }
 
 std::vector<std::string> addressesOf(const std::vector<FakeBackend>& backends) {

@@ -56,6 +56,10 @@ class FakeBackend {
   /// failure and returns zeros when it cannot.
   FakeBackendStats stats(std::chrono::milliseconds timeout = kDefaultTimeout) const;
 
+  /// Replaces the script of `path` while the backend runs (GET /__fake/route); "" restores
+  /// the default answer. Records a test failure when the backend refuses it.
+  void setRoute(const std::string& path, const std::string& spec);
+
   /// SIGTERM, then reaps: the port refuses connections afterwards.
   void stop();
   /// SIGKILL, then reaps: open connections are cut without a goodbye.
