@@ -184,9 +184,12 @@ render() {
 balance_conf() {
   case $1:$2 in
     weir:roundrobin | weir:leastconn | weir:source) echo "$2" ;;
+    weir:checks) echo 'roundrobin\n    health_check: { http: GET /health, interval: 1s }' ;;
     haproxy:roundrobin | haproxy:leastconn) echo "balance $2" ;;
     haproxy:source) echo 'balance source\n    hash-type consistent' ;;
+    haproxy:checks) echo 'balance roundrobin\n    option httpchk GET /health\n    default-server check inter 1s' ;;
     nginx:roundrobin) echo "# roundrobin: nginx's default balancing" ;;
+    nginx:checks) echo "# roundrobin; nginx (open source) has no active health checks" ;;
     nginx:leastconn) echo 'least_conn;' ;;
     nginx:source) echo 'hash $remote_addr consistent;' ;;
     *) echo "run.sh: no balancing '$2' for $1" >&2; return 1 ;;
@@ -283,7 +286,7 @@ SANITY=$RUN/sanity.txt
 sanity_check() {
   local mode=$1 proxy base bodies big line ok expect re
   case $mode in
-    roundrobin) expect="b1×2 b2×2 b3×2"; re='^b1×2 b2×2 b3×2 $' ;;
+    roundrobin | checks) expect="b1×2 b2×2 b3×2"; re='^b1×2 b2×2 b3×2 $' ;;
     leastconn) expect="each of b1 b2 b3"; re='^b1×[0-9]+ b2×[0-9]+ b3×[0-9]+ $' ;;
     source) expect="all six on one backend"; re='^b[123]×6 $' ;;
   esac
@@ -326,6 +329,7 @@ CASES=(
   "64k-c50 50 /?size=65536 roundrobin"
   "small-c50-leastconn 50 / leastconn"
   "small-c50-source 50 / source"
+  "small-c50-checks 50 / checks"
 )
 RUNS=$RUN/runs.tsv
 printf 'case\tconnections\tround\tproxy\tcpu_ticks\talive\twrk_output\n' >"$RUNS"
