@@ -4,8 +4,11 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cerrno>
+#include <optional>
 #include <vector>
 
 #include "websocket_accept.h"
@@ -374,13 +377,14 @@ std::string Connection::setRouteFromQuery(std::string_view query) {
     const std::string_view pair = query.substr(0, amp);
     query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
     const size_t eq = pair.find('=');
-    const std::string_view key = pair.substr(0, eq);
+    const std::string key = percentDecode(pair.substr(0, eq));
     const std::string value = eq == std::string_view::npos ? "" : percentDecode(pair.substr(eq + 1));
     if (key == "path") path = value;
     if (key == "spec") spec = value;
   }
   if (!path) return "missing path=";
-  return shared_.routes.set(*path, spec);
+  const std::string error = shared_.routes.set(*path, spec);
+  return error.empty() ? error : fmt::format("route {} spec '{}': {}", *path, spec, error);
 }
 
 void Connection::answerSimple(int status, std::string_view contentType, std::string_view body, bool keepOpen) {

@@ -144,15 +144,15 @@ std::string RouteTable::add(std::string_view pathAndSpec) {
 
 std::string RouteTable::set(std::string_view path, std::string_view spec) {
   if (!path.starts_with('/')) return fmt::format("path '{}' does not start with '/'", path);
+  Route route{std::string(path), {}};
+  std::string error = applyScriptParams(spec, UnknownKeys::kReject, route.script);
+  if (!error.empty()) return error;
   std::lock_guard lock(mutex_);
   auto it = std::find_if(routes_.begin(), routes_.end(), [&](const Route& r) { return r.path == path; });
   if (spec.empty()) {
     if (it != routes_.end()) routes_.erase(it);
     return {};
   }
-  Route route{std::string(path), {}};
-  std::string error = applyScriptParams(spec, UnknownKeys::kReject, route.script);
-  if (!error.empty()) return error;
   if (it != routes_.end()) {
     *it = std::move(route);
   } else {

@@ -3,7 +3,6 @@
 // --route PATH=SPEC given on the command line (both use the same `key=value&...` syntax).
 
 #include <cstdint>
-#include <optional>
 #include <mutex>
 #include <optional>
 #include <string>

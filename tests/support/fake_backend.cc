@@ -1,11 +1,11 @@
 #include "support/fake_backend.h"
 
-#include <cctype>
-
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <regex>
 #include <stdexcept>
+#include <string_view>
 
 #include "support/http_get.h"
 
@@ -24,6 +24,22 @@ std::uint64_t statsField(const std::string& body, const std::string& key) {
   const std::regex pattern("(^|[^A-Za-z_])\"?" + key + "\"?\\s*[:=]\\s*([0-9]+)");
   std::smatch match;
   return std::regex_search(body, match, pattern) ? std::stoull(match[2].str()) : 0;
+}
+
+/// %-encodes everything but RFC 3986 unreserved characters (and '/', harmless in a query):
+/// '=' -> %3D, '&' -> %26, '%' -> %25, ' ' -> %20, ...
+std::string percentEncode(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/') {
+      out.push_back(c);
+    } else {
+      out += {'%', kHex[u >> 4], kHex[u & 15]};
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -98,24 +114,6 @@ FakeBackendStats FakeBackend::stats(std::chrono::milliseconds timeout) const {
   return {statsField(response.body, "connections"), statsField(response.body, "requests"),
           statsField(response.body, "open")};
 }
-
-namespace {
-
-std::string percentEncode(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (const char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if (std::isalnum(u) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/') {
-      out.push_back(c);
-    } else {
-      out += {'%', kHex[u >> 4], kHex[u & 15]};
-    }
-  }
-  return out;
-}
-
-}  // namespace
 
 void FakeBackend::setRoute(const std::string& path, const std::string& spec) {
   const HttpResponse response =
