@@ -1,4 +1,4 @@
-// weir: command line -> config -> Daemon::run().
+// weir: command line -> config -> Daemon::run(), or `weir explain` (routing of one request).
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
@@ -8,6 +8,36 @@
 #include "weir/base/log.h"
 #include "weir/config/config_loader.h"
 #include "weir/daemon/daemon.h"
+#include "weir/route/route_explainer.h"
+
+namespace {
+
+/// Loads and validates `path`, printing warnings and errors. nullopt when it is invalid.
+std::optional<weir::config::Config> loadOrReport(const std::string& path) {
+  weir::config::LoadResult loaded = weir::config::loadConfigFile(path);
+  for (const auto& w : loaded.warnings) fmt::print(stderr, "warning: {}\n", w);
+  for (const auto& e : loaded.errors) fmt::print(stderr, "{}\n", e);
+  if (!loaded.ok) {
+    fmt::print(stderr, "weir: configuration is invalid ({} error{})\n", loaded.errors.size(),
+               loaded.errors.size() == 1 ? "" : "s");
+    return std::nullopt;
+  }
+  return std::move(loaded.config);
+}
+
+int explain(const std::string& configPath, const weir::route::ExplainRequest& request) {
+  std::optional<weir::config::Config> config = loadOrReport(configPath);
+  if (!config) return 1;
+  std::string text;
+  if (!weir::route::explainRoute(*config, request, &text)) {
+    fmt::print(stderr, "weir explain: {}\n", text);
+    return 1;
+  }
+  fmt::print("{}", text);
+  return 0;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"weir: a Layer-7 HTTP load balancer and reverse proxy"};
@@ -16,29 +46,34 @@ int main(int argc, char** argv) {
   app.add_option("-f,--config", configPath, "configuration file (YAML)")->check(CLI::ExistingFile);
   app.add_flag("-c,--check", checkOnly, "only check the configuration file and exit");
   app.set_version_flag("-v,--version", fmt::format("weir {}", WEIR_VERSION));
+
+  weir::route::ExplainRequest request;
+  CLI::App* explainCmd = app.add_subcommand(
+      "explain", "show how a request would be routed (ACLs, rules, backend, server) without starting the proxy");
+  explainCmd->add_option("-f,--config", configPath, "configuration file (YAML)")->required()->check(CLI::ExistingFile);
+  explainCmd->add_option("--frontend", request.frontend, "frontend to ask (default: the first)");
+  explainCmd->add_option("--src", request.src, "client address (default: 127.0.0.1)");
+  explainCmd->add_flag("--ssl", request.ssl, "the request arrives over TLS");
+  explainCmd->add_option("-H,--header", request.headers, "request header 'Name: value' (repeatable)");
+  explainCmd->add_option("request", request.requestLine, "\"METHOD TARGET\", e.g. \"GET /api/users?x=1\"")->required();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     // --help and --version exit 0; every usage error exits 1, as a bad config does.
     return app.exit(e) == 0 ? 0 : 1;
   }
+  if (explainCmd->parsed()) return explain(configPath, request);
 
   if (configPath.empty()) {
     fmt::print(stderr, "weir: no configuration file given (-f FILE)\n{}", app.help());
     return 1;
   }
-  weir::config::LoadResult loaded = weir::config::loadConfigFile(configPath);
-  for (const auto& w : loaded.warnings) fmt::print(stderr, "warning: {}\n", w);
-  for (const auto& e : loaded.errors) fmt::print(stderr, "{}\n", e);
-  if (!loaded.ok) {
-    fmt::print(stderr, "weir: configuration is invalid ({} error{})\n", loaded.errors.size(),
-               loaded.errors.size() == 1 ? "" : "s");
-    return 1;
-  }
+  std::optional<weir::config::Config> config = loadOrReport(configPath);
+  if (!config) return 1;
   if (checkOnly) {
     fmt::print("configuration is valid\n");
     return 0;
   }
-  weir::daemon::Daemon daemon(std::make_shared<const weir::config::Config>(std::move(loaded.config)));
+  weir::daemon::Daemon daemon(std::make_shared<const weir::config::Config>(std::move(*config)));
   return daemon.run();
 }

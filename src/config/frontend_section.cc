@@ -12,6 +12,7 @@ namespace {
 struct FrontendsContext {
   Config* config;
   std::map<std::string, std::string> bound;  // resolved address -> key path of its first bind
+  RuleCursors rules;  // of the frontend being read
 };
 
 void loadSsl(const YamlCursor& section, BindConfig* bind) {
@@ -96,11 +97,12 @@ std::vector<KeyRule> frontendRules(FrontendsContext* ctx, FrontendConfig* fronte
        [ctx, frontend](const YamlCursor& v) {
          readDefaultBackend(v, *ctx->config, &frontend->default_backend);
        }},
-      {"acl", ignored(NodeKind::kMapping)},
-      {"http_request", ignored(NodeKind::kSequence)},
+      {"acl", [ctx, frontend](const YamlCursor& v) { readAcls(v, &frontend->acls, &ctx->rules); }},
+      {"http_request", [ctx, frontend](const YamlCursor& v) { readRuleList(v, &frontend->http_request, &ctx->rules); }},
+      {"http_response", [ctx, frontend](const YamlCursor& v) { readRuleList(v, &frontend->http_response, &ctx->rules); }},
+      {"use_backend", [ctx, frontend](const YamlCursor& v) { readRuleList(v, &frontend->use_backend, &ctx->rules); }},
       {"static", ignored(NodeKind::kSequence)},
       {"cache", ignored(NodeKind::kSequence)},
-      {"use_backend", ignored(NodeKind::kSequence)},
   };
   addProxyOptionRules(&frontend->options, &rules);
   return rules;
@@ -114,6 +116,8 @@ void loadFrontend(const YamlCursor& section, FrontendsContext* ctx, FrontendConf
   const bool has_rules =
       seen.contains("use_backend") || seen.contains("http_request") || seen.contains("static");
   if (!has_rules) section.require(seen, "default_backend");
+  checkFrontendRules(*frontend, *ctx->config, ctx->rules);
+  ctx->rules.clear();
 }
 
 }  // namespace
@@ -122,7 +126,7 @@ void loadFrontends(const YamlCursor& section, Config* config) {
   if (!section.expect(NodeKind::kMapping)) return;
   const std::vector<YamlCursor> entries = section.entries("frontend");
   if (entries.empty()) section.errorAtKey("at least one frontend is required");
-  FrontendsContext ctx{config, {}};
+  FrontendsContext ctx{config, {}, {}};
   for (const YamlCursor& entry : entries) {
     FrontendConfig frontend;
     frontend.name = entry.key();

@@ -2,6 +2,7 @@
 // Private to the config loader: the readers of the top-level sections and of the values they
 // share. Each reports its errors through the cursor and fills plain config structs.
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,6 +24,16 @@ void loadHealthCheck(const YamlCursor& section, HealthCheckConfig* hc);
 
 /// Reads `backends`; each backend starts from config->defaults.
 void loadBackends(const YamlCursor& section, Config* config);
+/// The cursors of a frontend's rule lines by key path, to point at errors found when the
+/// rules are compiled.
+using RuleCursors = std::map<std::string, YamlCursor, std::less<>>;
+/// Reads `acl` (name -> matcher, or name -> list of matchers OR-ed).
+void readAcls(const YamlCursor& value, std::vector<AclLine>* out, RuleCursors* cursors);
+/// Reads `http_request`, `http_response` or `use_backend`: a list of one-line rules.
+void readRuleList(const YamlCursor& value, std::vector<RuleLine>* out, RuleCursors* cursors);
+/// Compiles the frontend's rules as the workers will, reporting every error at its word.
+void checkFrontendRules(const FrontendConfig& fe, const Config& config, const RuleCursors& cursors);
+
 /// Reads `frontends`; each starts from config->defaults. Needs config->backends loaded, to
 /// check default_backend.
 void loadFrontends(const YamlCursor& section, Config* config);

@@ -68,6 +68,19 @@ YamlCursor YamlCursor::child(const YAML::Node& node, std::string key, SourcePos 
 
 void YamlCursor::error(std::string_view message) const { diag_->error(pos_, path_, message); }
 
+SourcePos YamlCursor::textPos() const {
+  SourcePos p = pos_;
+  // yaml-cpp tags a quoted scalar "!" and a plain one "?".
+  if (node_.IsScalar() && node_.Tag() == "!" && p.line != 0) ++p.column;
+  return p;
+}
+
+void YamlCursor::errorAtOffset(size_t offset, std::string_view message) const {
+  SourcePos p = textPos();
+  if (p.line != 0) p.column += static_cast<int>(offset);
+  diag_->error(p, path_, message);
+}
+
 void YamlCursor::errorAtKey(std::string_view message) const {
   diag_->error(key_pos_, path_, message);
 }

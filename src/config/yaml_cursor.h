@@ -54,6 +54,10 @@ class YamlCursor {
   bool isMap() const { return node_.IsMap(); }
 
   void error(std::string_view message) const;
+  /// An error at `offset` bytes into this scalar's text (exact for one-line scalars).
+  void errorAtOffset(size_t offset, std::string_view message) const;
+  /// Where this scalar's text starts: after the opening quote of a quoted scalar.
+  SourcePos textPos() const;
   void errorAtKey(std::string_view message) const;
   void warning(std::string_view message) const;
   void warningAtKey(std::string_view message) const;

@@ -63,6 +63,7 @@ int Daemon::run() {
   signal(SIGPIPE, SIG_IGN);
 
   auto rt = proxy::buildRuntime(config_);
+  if (!rt) return 1;
   rt->logFd = openAccessLog(config_->global.log);
   const int threads = workerCount(*config_);
   std::vector<std::unique_ptr<event::Worker>> workers;

@@ -96,6 +96,12 @@ void ClientSession::handleClientWrite() {
     bufferevent_enable(upstream_->bev(), EV_READ);
     return;
   }
+  if (clientOutputPaused_) {
+    clientOutputPaused_ = false;
+    parseRequest();
+    flushBoth();
+    return;
+  }
   if (upstreamReadPaused_ && upstream_) {
     upstreamReadPaused_ = false;
     bufferevent_enable(upstream_->bev(), EV_READ);
@@ -162,6 +168,11 @@ void ClientSession::parseRequest() {
   while (!requestDone_ && (state_ == State::kReadingHead || state_ == State::kConnecting || state_ == State::kQueued ||
                            state_ == State::kExchanging)) {
     if (requestSinkFull()) return;  // resumed by the server side's write callback
+    if (state_ == State::kReadingHead && evbuffer_get_length(bufferevent_get_output(client_.get())) > kOutputHighWater) {
+      clientOutputPaused_ = true;  // local replies to pipelined requests wait for the client
+      sendNow(client_.get());
+      return;
+    }
     if (requestPassthrough_) {
       passRequestBody(in);
       return;  // body complete (pipelined bytes wait) or more bytes needed
@@ -203,11 +214,7 @@ void ClientSession::onRequestHead() {
   armTimer(TimerRole::kNone, {});
   http::RequestHead& req = requestParser_.request();
   closeAfterResponse_ = !req.keepAlive;
-  backend_ = fe_.defaultBackend;
-  if (backend_ == nullptr) {
-    failExchange(Failure::kNoBackend);
-    return;
-  }
+  if (!routeRequest(req)) return;  // answered here: a rule's reply, no backend, or a bad path
   outHead_.clear();
   writeRequestHead(req, ForwardingInfo{feOptions_.forwardfor, peerIp_, "http"}, outHead_);
   if (req.framing == http::BodyFraming::kContentLength) {
@@ -330,6 +337,11 @@ void ClientSession::finishExchange() {
 }
 
 void ClientSession::startNextRequest() {
+  resetForNextRequest();
+  parseRequest();
+}
+
+void ClientSession::resetForNextRequest() {
   ++requestsServed_;
   requestParser_.reset();  // also after a body that bypassed llhttp
   backend_ = nullptr;
@@ -352,7 +364,6 @@ void ClientSession::startNextRequest() {
   evbuffer_drain(pending_.get(), evbuffer_get_length(pending_.get()));
   transitionTo(State::kReadingHead);
   armTimer(TimerRole::kKeepAlive, feOptions_.timeout.http_keep_alive);
-  parseRequest();
 }
 
 void ClientSession::closeAfterFlush() {

@@ -282,6 +282,7 @@ void ClientSession::onResponseHead() {
   upstreamIdle_ = upstream::idleBudget(backend_->options().timeout.upstream_idle, keepAlive ? *keepAlive : "");
   replayable_ = false;  // the client gets this response: no retry can replace it now
   evbuffer_drain(replay_.get(), evbuffer_get_length(replay_.get()));
+  applyResponseRules(resp);
   clientFraming_ = chooseClientFraming(resp, req.versionMinor);
   // An upgrade the server declined leaves the client expecting either protocol: close after.
   if (req.upgrade || clientFraming_ == ClientFraming::kUntilClose || clientEof_) closeAfterResponse_ = true;

@@ -1,5 +1,9 @@
 #include "weir/proxy/runtime.h"
 
+#include <filesystem>
+
+#include "weir/base/log.h"
+
 namespace weir::proxy {
 
 std::unique_ptr<Runtime> buildRuntime(std::shared_ptr<const config::Config> config) {
@@ -9,12 +13,14 @@ std::unique_ptr<Runtime> buildRuntime(std::shared_ptr<const config::Config> conf
   for (size_t i = 0; i < config->backends.size(); ++i)
     rt->backends.push_back(std::make_unique<upstream::Backend>(config->backends[i], static_cast<int>(i), nextId));
   rt->serverCount = nextId;
+  const std::string baseDir = std::filesystem::path(config->source_file).parent_path().string();
   for (const auto& fe : config->frontends) {
-    FrontendRuntime f;
-    f.name = fe.name;
-    f.options = fe.options;
-    int b = config->findBackend(fe.default_backend);
-    if (b >= 0) f.defaultBackend = rt->backends[static_cast<size_t>(b)].get();
+    std::optional<route::Router> router =
+        route::Router::build(fe, *config, baseDir, [](const config::RuleLine& line, size_t, const std::string& message) {
+          log::error("{}: {}: {}", line.path, line.text, message);
+        });
+    if (!router) return nullptr;
+    FrontendRuntime f{fe.name, static_cast<int>(rt->frontends.size()), fe.options, std::move(*router), {}};
     for (const auto& bind : fe.binds)
       if (!bind.ssl) f.binds.push_back(bind.address);
     rt->frontends.push_back(std::move(f));

@@ -14,6 +14,7 @@ WorkerContext::WorkerContext(event::Worker& worker, Runtime& runtime)
       pool_(static_cast<size_t>(runtime.serverCount)),
       accessLog_(worker.base(), runtime.logFd, runtime.config->global.log_format) {
   for (const auto& b : runtime.backends) pickers_.emplace_back(*b, worker.index());
+  for (const auto& fe : runtime.frontends) routers_.push_back(fe.router);
   reaper_.reset(event_new(worker.base(), -1, 0, &WorkerContext::onReap, this));
 }
 

@@ -68,9 +68,26 @@ struct BindConfig {
   SourcePos pos;
 };
 
+/// A rule or ACL written in HAProxy's syntax, kept as text: src/route parses it (router.h),
+/// once when the config is loaded to report errors, and again for each worker's own copy.
+struct RuleLine {
+  std::string text;
+  SourcePos pos;     // where the text starts (after a quote, if quoted)
+  std::string path;  // key path, for messages: "frontends.web.http_request[2]"
+};
+
+struct AclLine {
+  std::string name;
+  RuleLine matcher;  // "path_beg /api"
+};
+
 struct FrontendConfig {
   std::string name;
   std::vector<BindConfig> binds;
+  std::vector<AclLine> acls;            // in file order; a name may appear several times (OR)
+  std::vector<RuleLine> http_request;   // return, redirect, deny, allow, header and path edits
+  std::vector<RuleLine> http_response;  // header edits of proxied responses
+  std::vector<RuleLine> use_backend;    // "BACKEND [if|unless COND]"
   std::string default_backend;  // "" when every request is answered locally
   ProxyOptions options;
   SourcePos pos;

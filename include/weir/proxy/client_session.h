@@ -81,6 +81,7 @@ class ClientSession {
   void failExchange(Failure f);
   void finishExchange();
   void startNextRequest();
+  void resetForNextRequest();
   void closeAfterFlush();
   void closeBetweenRequests();
   void abort(std::string_view termination);
@@ -91,6 +92,11 @@ class ClientSession {
   evbuffer* requestSink() const;
   bool requestSinkFull();
   void flushBoth();
+
+  // routing and local replies (client_session_route.cc)
+  bool routeRequest(http::RequestHead& req);
+  void replyLocally(const route::HttpRule& rule);
+  void applyResponseRules(http::ResponseHead& resp);
 
   // server side (client_session_upstream.cc)
   void connectUpstream();
@@ -143,6 +149,8 @@ class ClientSession {
   bool replayable_ = true;
   std::string outHead_;  // the request head as sent to the server (kept for a retry)
   std::string scratch_;
+  std::string routePath_;  // the request's normalised path, as the rules saw and edited it
+  bool clientOutputPaused_ = false;  // pipelined requests wait: local replies filled the output
 
   // the current exchange
   upstream::Backend* backend_ = nullptr;

@@ -9,6 +9,7 @@
 
 #include "weir/config/config.h"
 #include "weir/http/http_parser.h"
+#include "weir/route/router.h"
 #include "weir/upstream/backend.h"
 
 namespace weir::proxy {
@@ -17,8 +18,9 @@ class WorkerContext;
 
 struct FrontendRuntime {
   std::string name;
+  int index = 0;  // position among the config's frontends
   config::ProxyOptions options;
-  upstream::Backend* defaultBackend = nullptr;  // nullptr: nothing to proxy to
+  route::Router router;  // each worker routes with its own copy (WorkerContext::router)
   std::vector<net::Address> binds;              // ports filled in once bound (":0" picks one)
 };
 
@@ -35,6 +37,8 @@ struct Runtime {
   std::vector<WorkerContext*> workers;  // set before the workers start
 };
 
+/// nullptr (after logging why) when a frontend's rules cannot be compiled: only possible when
+/// a file a rule reads changed since the config was checked.
 std::unique_ptr<Runtime> buildRuntime(std::shared_ptr<const config::Config> config);
 
 }  // namespace weir::proxy

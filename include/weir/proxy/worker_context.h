@@ -35,6 +35,8 @@ class WorkerContext {
   upstream::ConnectionPool& pool() { return pool_; }
   upstream::ServerPicker& picker(const upstream::Backend& b) { return pickers_[static_cast<size_t>(b.index())]; }
   log::AccessLog& accessLog() { return accessLog_; }
+  /// This worker's copy of frontend `fe`'s rules (no RE2 state shared between workers).
+  const route::Router& router(const FrontendRuntime& fe) const { return routers_[static_cast<size_t>(fe.index)]; }
 
   /// A libevent "common timeout" for `d`: every event of this worker with the same duration
   /// shares one queue, so arming and re-arming it is O(1) instead of a heap operation. Never
@@ -75,6 +77,7 @@ class WorkerContext {
   Runtime& runtime_;
   upstream::ConnectionPool pool_;
   std::vector<upstream::ServerPicker> pickers_;  // by backend index
+  std::vector<route::Router> routers_;           // by frontend index
   log::AccessLog accessLog_;
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::unordered_map<ClientSession*, std::unique_ptr<ClientSession>> sessions_;

@@ -1,0 +1,96 @@
+// ClientSession, routing: the frontend's rules decide what answers a request, and the replies
+// weir writes itself (return, redirect, deny) leave from here.
+#include <fmt/format.h>
+
+#include "weir/http/status_reason.h"
+#include "weir/proxy/client_session.h"
+#include "weir/proxy/flow_control.h"
+#include "weir/proxy/worker_context.h"
+#include "weir/route/path_normalizer.h"
+
+namespace weir::proxy {
+
+bool ClientSession::routeRequest(http::RequestHead& req) {
+  const route::TargetParts parts = route::splitTarget(req.target);
+  if (!route::normalizePath(parts.path, routePath_)) {
+    failExchange(Failure::kBadRequest);
+    return false;
+  }
+  // Absolute-form: the authority is the host, whatever Host says (RFC 9112 3.2.2).
+  if (!parts.authority.empty()) req.headers.set("Host", parts.authority);
+  route::RequestFacts facts{req.method, routePath_, parts.query, &req.headers, &peer_, false, 0};
+  const route::RouteResult result = ctx_.router(fe_).route(facts, req.headers, routePath_);
+  // The server gets the path the rules saw (normalised, maybe rewritten), in origin-form.
+  if (!parts.authority.empty() || routePath_ != parts.path) {
+    scratch_.assign(routePath_);
+    if (parts.hasQuery) scratch_.append("?").append(parts.query);
+    req.target.swap(scratch_);
+  }
+  switch (result.kind) {
+    case route::RouteResult::Kind::kBackend:
+      backend_ = ctx_.runtime().backends[static_cast<size_t>(result.backend)].get();
+      return true;
+    case route::RouteResult::Kind::kReply:
+      replyLocally(*result.rule);
+      return false;
+    case route::RouteResult::Kind::kNoBackend:
+      failExchange(Failure::kNoBackend);
+      return false;
+  }
+  return false;
+}
+
+void ClientSession::applyResponseRules(http::ResponseHead& resp) {
+  const route::Router& router = ctx_.router(fe_);
+  if (!router.hasResponseRules()) return;
+  const http::RequestHead& req = requestParser_.request();
+  // hdr() in a response rule reads the response's headers, as in HAProxy.
+  const route::RequestFacts facts{req.method, routePath_, route::splitTarget(req.target).query, &resp.headers, &peer_,
+                                  false, resp.status};
+  router.applyResponseRules(facts, resp.headers);
+}
+
+void ClientSession::replyLocally(const route::HttpRule& rule) {
+  const http::RequestHead& req = requestParser_.request();
+  const route::ReplySpec* spec = &rule.reply;
+  route::ReplySpec redirect;
+  if (rule.action == route::RuleAction::kRedirect) {
+    const std::string* host = req.headers.get("host");
+    const route::TargetParts parts = route::splitTarget(req.target);
+    redirect.status = rule.redirect.code;
+    redirect.headers.push_back({"Location", route::redirectLocation(rule.redirect, host ? *host : std::string_view(),
+                                                                     parts.path, parts.query, parts.hasQuery)});
+    spec = &redirect;
+  }
+  std::string_view body = spec->body;
+  std::string_view contentType = spec->contentType;
+  std::string defaultBody;
+  if (rule.action == route::RuleAction::kDeny && body.empty()) {
+    defaultBody = fmt::format("{} {}: request forbidden by administrative rules.\n", spec->status, http::statusReason(spec->status));
+    body = defaultBody;
+    contentType = "text/plain";
+  }
+  // A request body that was not read yet cannot be skipped safely: the connection closes.
+  const bool close = req.hasBody() || closeAfterResponse_ || clientEof_;
+  std::string& out = scratch_;
+  out.clear();
+  fmt::format_to(std::back_inserter(out), "HTTP/1.1 {} {}\r\n", spec->status, http::statusReason(spec->status));
+  for (const http::Header& h : spec->headers) fmt::format_to(std::back_inserter(out), "{}: {}\r\n", h.name, h.value);
+  if (!contentType.empty()) fmt::format_to(std::back_inserter(out), "Content-Type: {}\r\n", contentType);
+  fmt::format_to(std::back_inserter(out), "Content-Length: {}\r\n", body.size());
+  if (rule.action != route::RuleAction::kReturn) out.append("Cache-Control: no-cache\r\n");
+  out.append(close ? "Connection: close\r\n\r\n" : req.versionMinor == 0 ? "Connection: keep-alive\r\n\r\n" : "\r\n");
+  if (!req.isHead()) out.append(body);
+  status_ = spec->status;
+  termination_ = rule.action == route::RuleAction::kDeny ? "PR" : "LR";  // HAProxy: denied / local
+  bytesOut_ += out.size();
+  evbuffer_add(bufferevent_get_output(client_.get()), out.data(), out.size());
+  writeAccessLog();
+  if (close) {
+    closeAfterFlush();
+  } else {
+    resetForNextRequest();  // the parse loop goes on with pipelined requests, if any
+  }
+}
+
+}  // namespace weir::proxy

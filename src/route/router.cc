@@ -1,0 +1,141 @@
+#include "weir/route/router.h"
+
+#include "weir/config/key_suggester.h"
+#include "weir/route/path_normalizer.h"
+
+namespace weir::route {
+namespace {
+
+/// Splits `line` and hands its words to `parse`; every error goes to onError.
+template <typename Parse>
+bool parseLine(const config::RuleLine& line, const Router::ErrorSink& onError, Parse&& parse) {
+  RuleWords split = splitRuleWords(line.text);
+  std::vector<RuleError> errors = std::move(split.errors);
+  if (errors.empty()) {
+    if (split.words.empty()) errors.push_back({0, "empty rule"});
+    else parse(std::span<const RuleWord>(split.words), &errors);
+  }
+  for (const RuleError& e : errors) onError(line, e.offset, e.message);
+  return errors.empty();
+}
+
+std::optional<UseBackendRule> parseUseBackend(std::span<const RuleWord> words, const config::Config& config,
+                                              AclTable& acls, std::vector<RuleError>* errors) {
+  UseBackendRule rule;
+  for (const RuleWord& w : words) rule.text += (rule.text.empty() ? "" : " ") + w.text;
+  rule.name = words[0].text;
+  rule.backend = config.findBackend(rule.name);
+  if (rule.backend < 0) {
+    std::vector<std::string_view> names;
+    for (const config::BackendConfig& b : config.backends) names.push_back(b.name);
+    const std::optional<std::string> near = config::suggestKey(rule.name, names);
+    errors->push_back({words[0].offset, "no backend named '" + rule.name + "'" + (near ? ", did you mean '" + *near + "'?" : "")});
+  }
+  if (words.size() > 1) {
+    if (!isKeyword(words[1], "if") && !isKeyword(words[1], "unless")) {
+      errors->push_back({words[1].offset, "expected 'if' or 'unless' after the backend name, got '" + words[1].text + "'"});
+      return std::nullopt;
+    }
+    rule.condition = Condition::parse(words.subspan(1), acls, errors);
+    if (!rule.condition) return std::nullopt;
+  }
+  if (rule.backend < 0) return std::nullopt;
+  return rule;
+}
+
+}  // namespace
+
+std::optional<Router> Router::build(const config::FrontendConfig& fe, const config::Config& config,
+                                    const std::string& baseDir, const ErrorSink& onError) {
+  Router r;
+  bool ok = true;
+  for (const config::AclLine& acl : fe.acls) {
+    ok &= parseLine(acl.matcher, onError, [&](std::span<const RuleWord> words, std::vector<RuleError>* errors) {
+      if (std::optional<AclMatcher> m = AclMatcher::parse(words, errors)) r.acls_.addNamed(acl.name, std::move(*m));
+    });
+  }
+  auto rules = [&](const std::vector<config::RuleLine>& lines, RuleSide side, std::vector<HttpRule>* out) {
+    for (const config::RuleLine& line : lines) {
+      ok &= parseLine(line, onError, [&](std::span<const RuleWord> words, std::vector<RuleError>* errors) {
+        if (std::optional<HttpRule> rule = parseHttpRule(words, side, r.acls_, baseDir, errors)) {
+          rule->text = line.text;  // as written, escapes and all
+          out->push_back(std::move(*rule));
+        }
+      });
+    }
+  };
+  rules(fe.http_request, RuleSide::kRequest, &r.requestRules_);
+  rules(fe.http_response, RuleSide::kResponse, &r.responseRules_);
+  for (const config::RuleLine& line : fe.use_backend) {
+    ok &= parseLine(line, onError, [&](std::span<const RuleWord> words, std::vector<RuleError>* errors) {
+      if (auto rule = parseUseBackend(words, config, r.acls_, errors)) {
+        rule->text = line.text;
+        r.useBackends_.push_back(std::move(*rule));
+      }
+    });
+  }
+  r.defaultBackend_ = fe.default_backend.empty() ? -1 : config.findBackend(fe.default_backend);
+  if (!ok) return std::nullopt;
+  return r;
+}
+
+RouteResult Router::route(RequestFacts& facts, http::HeaderMap& headers, std::string& path, RouteTrace* trace) const {
+  auto record = [&](std::string_view list, size_t i, const std::string& text, bool fired) {
+    if (trace != nullptr) trace->steps.push_back({std::string(list), i, text, fired});
+  };
+  for (size_t i = 0; i < requestRules_.size(); ++i) {
+    const HttpRule& rule = requestRules_[i];
+    const bool fires = rule.applies(acls_, facts);
+    record("http_request", i, rule.text, fires);
+    if (!fires) continue;
+    if (rule.terminal()) return {RouteResult::Kind::kReply, -1, &rule};
+    if (rule.action == RuleAction::kAllow) break;
+    applyEdit(rule, facts, headers, path);
+  }
+  for (size_t i = 0; i < useBackends_.size(); ++i) {
+    const UseBackendRule& rule = useBackends_[i];
+    const bool fires = !rule.condition || rule.condition->holds(acls_, facts);
+    record("use_backend", i, rule.text, fires);
+    if (fires) return {RouteResult::Kind::kBackend, rule.backend, nullptr};
+  }
+  if (defaultBackend_ >= 0) {
+    record("default_backend", 0, "", true);
+    return {RouteResult::Kind::kBackend, defaultBackend_, nullptr};
+  }
+  return {};
+}
+
+bool Router::applyEdit(const HttpRule& rule, RequestFacts& facts, http::HeaderMap& headers, std::string& path) const {
+  switch (rule.action) {
+    case RuleAction::kSetHeader: headers.set(rule.name, rule.value); return true;
+    case RuleAction::kAddHeader: headers.add(rule.name, rule.value); return true;
+    case RuleAction::kDelHeader: headers.remove(rule.name); return true;
+    case RuleAction::kSetPath:
+    case RuleAction::kReplacePath: {
+      std::string raw;
+      if (rule.action == RuleAction::kSetPath) raw = rule.value;
+      else if (!rule.regex->extract(path, rule.value, &raw)) return false;
+      if (raw.empty() || raw[0] != '/') raw.insert(0, 1, '/');
+      std::string normalised;
+      if (!normalizePath(raw, normalised)) return false;  // a replacement made a bad %-escape: keep the path
+      path = std::move(normalised);
+      facts.path = path;
+      return true;
+    }
+    default: return false;
+  }
+}
+
+void Router::applyResponseRules(const RequestFacts& facts, http::HeaderMap& headers) const {
+  for (const HttpRule& rule : responseRules_) {
+    if (!rule.applies(acls_, facts)) continue;
+    switch (rule.action) {
+      case RuleAction::kSetHeader: headers.set(rule.name, rule.value); break;
+      case RuleAction::kAddHeader: headers.add(rule.name, rule.value); break;
+      case RuleAction::kDelHeader: headers.remove(rule.name); break;
+      default: break;
+    }
+  }
+}
+
+}  // namespace weir::route
