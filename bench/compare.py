@@ -16,6 +16,8 @@ import sys
 
 PROXY_LABEL = {"weir": "weir", "haproxy": "HAProxy", "nginx": "nginx"}
 PEERS = ("haproxy", "nginx")
+# Cases that add one feature to another case: their cost is shown against that baseline.
+BASELINE = {"small-c50-checks": "small-c50", "small-c50-rules": "small-c50"}
 UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0, "h": 3600000.0}
 
 
@@ -168,7 +170,31 @@ def report(runs):
         cells = [ratio(w.get("rps"), med.get((c, p), {}).get("rps")) for p in PEERS] + \
                 [ratio(w.get("cpu"), med.get((c, p), {}).get("cpu")) for p in PEERS]
         out.append(f"| {c} | " + " | ".join(cells) + " |")
+    out.extend(feature_costs(cases, proxies, med))
     return "\n".join(out)
+
+
+def feature_costs(cases, proxies, med):
+    """What a feature case costs each proxy against its baseline case, in the same run. A proxy
+    configured identically in both cases (nginx: no checks, no rules) shows the machine's drift
+    between the two cases; the last column corrects weir's figure by it."""
+    pairs = [(c, BASELINE[c]) for c in cases if c in BASELINE and BASELINE[c] in cases]
+    if not pairs:
+        return []
+    out = ["", "Feature cost: CPU/req of the case / CPU/req of its baseline (1.00 = free). "
+           "nginx runs the same config in both (it has neither feature): its ratio is drift.", ""]
+    heads = [PROXY_LABEL[p] for p in proxies] + ["weir / nginx drift"]
+    out.append("| case | baseline | " + " | ".join(heads) + " |")
+    out.append("|---|---|" + "---:|" * len(heads))
+    for c, b in pairs:
+        costs = {p: (med.get((c, p), {}).get("cpu"), med.get((b, p), {}).get("cpu")) for p in proxies}
+        cells = [ratio(*costs[p]) for p in proxies]
+        w, n = costs.get("weir"), costs.get("nginx")
+        corrected = "-"
+        if w and n and all(w) and all(n):
+            corrected = f"{(w[0] / w[1]) / (n[0] / n[1]):.2f}×"
+        out.append(f"| {c} | {b} | " + " | ".join(cells) + f" | {corrected} |")
+    return out
 
 
 def per_run(runs):

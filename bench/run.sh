@@ -176,7 +176,35 @@ EOF
 render() {
   sed -e "s|@PORT@|$PORT|g" -e "s|@B1@|${BACKEND_PORTS[0]}|g" -e "s|@B2@|${BACKEND_PORTS[1]}|g" \
       -e "s|@B3@|${BACKEND_PORTS[2]}|g" -e "s|@RUNDIR@|$RUNDIR|g" -e "s|@BALANCE@|$BALANCE_CONF|g" \
-      -e "s|@USER@|$(id -un)|g" -e "s|@GROUP@|$(id -gn)|g" "$1" >"$2"
+      -e "s|@RULES@|$RULES_CONF|g" -e "s|@USER@|$(id -un)|g" -e "s|@GROUP@|$(id -gn)|g" "$1" >"$2"
+}
+
+# rules_conf PROXY MODE: what @RULES@ becomes (a sed replacement: \n is a newline). In the
+# `rules` mode: 50 ACLs and 20 use_backend rules that the bench's requests never match, so every
+# request evaluates all of them before default_backend; HAProxy gets the same lines (its own
+# syntax is weir's); nginx has no equivalent and keeps its plain config.
+rules_conf() {
+  [[ $2 == rules ]] || { echo ""; return; }
+  local i acls="" uses=""
+  for i in $(seq 1 50); do
+    case $((i % 5)) in
+      0) m="path_beg /svc$i/" ;;
+      1) m="hdr(host) -i svc$i.example" ;;
+      2) m="path_reg ^/re$i/[a-z]+[.]json$" ;;
+      3) m="src 10.$i.0.0/16" ;;
+      4) m="hdr_beg(x-tenant) t$i" ;;
+    esac
+    if [[ $1 == weir ]]; then acls+="\n      a$i: $m"; else acls+="\n    acl a$i $m"; fi
+  done
+  for i in $(seq 0 19); do
+    local cond="a$((i * 2 + 1)) a$((i * 2 + 2)) or a$(((i * 2 + 11) % 50 + 1))"
+    if [[ $1 == weir ]]; then uses+="\n      - app if $cond"; else uses+="\n    use_backend app if $cond"; fi
+  done
+  case $1 in
+    weir) echo "acl:$acls\n    use_backend:$uses" ;;
+    haproxy) echo "${acls#\\n    }$uses" ;;
+    *) echo "" ;;
+  esac
 }
 
 # balance_conf PROXY MODE: what @BALANCE@ becomes in PROXY's template for balancing MODE
@@ -184,6 +212,9 @@ render() {
 balance_conf() {
   case $1:$2 in
     weir:roundrobin | weir:leastconn | weir:source) echo "$2" ;;
+    weir:rules) echo roundrobin ;;
+    haproxy:rules) echo "balance roundrobin" ;;
+    nginx:rules) echo "# roundrobin: nginx's default balancing" ;;
     weir:checks) echo 'roundrobin\n    health_check: { http: GET /health, interval: 1s }' ;;
     haproxy:roundrobin | haproxy:leastconn) echo "balance $2" ;;
     haproxy:source) echo 'balance source\n    hash-type consistent' ;;
@@ -237,6 +268,7 @@ start_proxies() {
     PORT=${ports[i]}
     RUNDIR=$RUN/$mode/$proxy
     BALANCE_CONF=$(balance_conf "$proxy" "$mode")
+    RULES_CONF=$(rules_conf "$proxy" "$mode")
     mkdir -p "$RUNDIR"
     case $proxy in
       weir)
@@ -286,7 +318,7 @@ SANITY=$RUN/sanity.txt
 sanity_check() {
   local mode=$1 proxy base bodies big line ok expect re
   case $mode in
-    roundrobin | checks) expect="b1×2 b2×2 b3×2"; re='^b1×2 b2×2 b3×2 $' ;;
+    roundrobin | checks | rules) expect="b1×2 b2×2 b3×2"; re='^b1×2 b2×2 b3×2 $' ;;
     leastconn) expect="each of b1 b2 b3"; re='^b1×[0-9]+ b2×[0-9]+ b3×[0-9]+ $' ;;
     source) expect="all six on one backend"; re='^b[123]×6 $' ;;
   esac
@@ -330,6 +362,7 @@ CASES=(
   "small-c50-leastconn 50 / leastconn"
   "small-c50-source 50 / source"
   "small-c50-checks 50 / checks"
+  "small-c50-rules 50 / rules"
 )
 RUNS=$RUN/runs.tsv
 printf 'case\tconnections\tround\tproxy\tcpu_ticks\talive\twrk_output\n' >"$RUNS"

@@ -224,6 +224,22 @@ TEST_F(RoutingTest, LocalRepliesKeepTheConnectionAndAnswerPipelinedRequestsInOrd
   EXPECT_EQ(client.readResponse().status, 200);
 }
 
+TEST_F(RoutingTest, ClientThatPipelinesLocalRepliesWithoutReadingIsNotBufferedWithoutBound) {
+  const uint16_t port = weir_.port("inside");
+  const std::string request = "GET /health HTTP/1.1\r\nHost: x\r\n\r\n";
+  std::string flood;
+  flood.reserve(request.size() * 600'000);
+  for (int i = 0; i < 600'000; ++i) flood += request;  // 21 MB: more than loopback's socket buffers hold
+  TcpClient client(port);
+  // weir stops reading once its unsent replies pass its high-water mark, so the kernel buffers
+  // fill and sending blocks; without that it would read everything and buffer 50 MB of replies.
+  EXPECT_FALSE(client.send(flood, std::chrono::seconds(5))) << "weir read 21 MB without the client reading";
+  EXPECT_LT(weir_.rssKiB(), 20u * 1024u) << "replies to requests the client does not read are buffered";
+  const HttpResponse first = client.readResponse();
+  EXPECT_EQ(first.body, "healthy\n");
+  EXPECT_EQ(httpGet(port, "/health").status, 200) << "other clients are served meanwhile";
+}
+
 TEST_F(RoutingTest, LocalRepliesAreLoggedWithHaproxyTerminationStates) {
   const uint16_t port = weir_.port("chinook");
   httpGet(port, "/health");
