@@ -44,6 +44,8 @@ weir is running on conf/demo.yaml (backends app1:$WEIR_DEMO_APP1 weight 2, app2:
   proxy:   http://127.0.0.1:$WEIR_DEMO_PORT/
   try:     curl -i http://127.0.0.1:$WEIR_DEMO_PORT/      (X-Server says which backend answered)
            curl -i 'http://127.0.0.1:$WEIR_DEMO_PORT/?size=100000&chunked=1'
+           curl -i http://127.0.0.1:$WEIR_DEMO_PORT/health  (answered by weir itself: a return rule)
+  explain: build/weir explain -f conf/demo.yaml "GET /health"
   stats:   (the stats page arrives with the stats issue)
 Access log below. Ctrl-C stops weir and the backends.
 
