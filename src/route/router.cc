@@ -43,6 +43,19 @@ std::optional<UseBackendRule> parseUseBackend(std::span<const RuleWord> words, c
   return rule;
 }
 
+/// Why `condition` cannot be evaluated on a request (it tests the response), or "".
+std::string requestSideProblem(const std::optional<Condition>& condition, const AclTable& acls) {
+  if (!condition) return {};
+  for (int index : condition->acls()) {
+    const AclTable::Acl& acl = acls.acl(index);
+    for (const AclMatcher& m : acl.matchers)
+      if (m.needsResponse())
+        return "'" + (acl.name.empty() ? "{ " + m.text() + " }" : acl.name) + "' tests the response ('" + m.text() +
+               "'), which only http_response rules can do";
+  }
+  return {};
+}
+
 }  // namespace
 
 std::optional<Router> Router::build(const config::FrontendConfig& fe, const config::Config& config,
@@ -65,10 +78,20 @@ std::optional<Router> Router::build(const config::FrontendConfig& fe, const conf
     }
   };
   rules(fe.http_request, RuleSide::kRequest, &r.requestRules_);
+  for (size_t i = 0; i < r.requestRules_.size(); ++i) {
+    if (std::string problem = requestSideProblem(r.requestRules_[i].condition, r.acls_); !problem.empty()) {
+      onError(fe.http_request[i], 0, problem);
+      ok = false;
+    }
+  }
   rules(fe.http_response, RuleSide::kResponse, &r.responseRules_);
   for (const config::RuleLine& line : fe.use_backend) {
     ok &= parseLine(line, onError, [&](std::span<const RuleWord> words, std::vector<RuleError>* errors) {
       if (auto rule = parseUseBackend(words, config, r.acls_, errors)) {
+        if (std::string problem = requestSideProblem(rule->condition, r.acls_); !problem.empty()) {
+          errors->push_back({0, problem});
+          return;
+        }
         rule->text = line.text;
         r.useBackends_.push_back(std::move(*rule));
       }

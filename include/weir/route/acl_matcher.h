@@ -25,6 +25,8 @@ class AclMatcher {
   static std::optional<AclMatcher> parse(std::span<const RuleWord> words, std::vector<RuleError>* errors);
 
   bool matches(const RequestFacts& facts) const;
+  /// True for matchers of the response (status): usable in http_response rules only.
+  bool needsResponse() const { return fetch_ == Fetch::kStatus; }
   /// The matcher as written ("path_beg /api"), for `weir explain`.
   const std::string& text() const { return text_; }
 
