@@ -77,9 +77,13 @@ void ClientSession::handleClientRead() {
     case State::kTunnel:
       pumpTunnel(client_.get(), upstream_->bev());
       return;
-    case State::kClosing:
-      evbuffer_drain(bufferevent_get_input(client_.get()), evbuffer_get_length(bufferevent_get_input(client_.get())));
+    case State::kClosing: {
+      evbuffer* in = bufferevent_get_input(client_.get());
+      lingerDrained_ += evbuffer_get_length(in);
+      evbuffer_drain(in, evbuffer_get_length(in));
+      if (lingerDrained_ > kLingerMaxBytes) destroy();
       return;
+    }
     default:
       parseRequest();
       flushBoth();
@@ -89,7 +93,7 @@ void ClientSession::handleClientRead() {
 void ClientSession::handleClientWrite() {
   evbuffer* out = bufferevent_get_output(client_.get());
   if (state_ == State::kClosing) {
-    if (evbuffer_get_length(out) == 0) destroy();
+    if (evbuffer_get_length(out) == 0) finishClosing();
     return;
   }
   if (state_ == State::kTunnel) {
@@ -369,16 +373,37 @@ void ClientSession::resetForNextRequest() {
 void ClientSession::closeAfterFlush() {
   releaseServer();
   dropUpstream();
+  // Bytes of a request not read yet (a body, pipelined requests) would make the kernel answer
+  // our close with a RST, which can destroy the reply before the client reads it.
+  lingering_ = !clientEof_ && (!requestDone_ || evbuffer_get_length(bufferevent_get_input(client_.get())) > 0);
   transitionTo(State::kClosing);
   armTimer(TimerRole::kNone, {});
   bufferevent_disable(client_.get(), EV_READ);
   if (evbuffer_get_length(bufferevent_get_output(client_.get())) == 0) {
-    destroy();
+    finishClosing();
     return;
   }
   // A client that will not read its last reply is not waited for beyond timeout.client.
   bufferevent_set_timeouts(client_.get(), nullptr, ctx_.timeout(feOptions_.timeout.client));
   bufferevent_enable(client_.get(), EV_WRITE);
+}
+
+// The reply is out. Without bytes left to read: close. Otherwise half-close and read and drop
+// what the client still sends, until it closes, kLingerTime passes or kLingerMaxBytes arrive
+// (nginx: lingering_close), so the client reads our reply before it sees the connection end.
+void ClientSession::finishClosing() {
+  if (!lingering_) {
+    destroy();
+    return;
+  }
+  lingering_ = false;  // once
+  shutdown(bufferevent_getfd(client_.get()), SHUT_WR);
+  bufferevent_disable(client_.get(), EV_WRITE);
+  bufferevent_set_timeouts(client_.get(), nullptr, nullptr);
+  evbuffer* in = bufferevent_get_input(client_.get());
+  evbuffer_drain(in, evbuffer_get_length(in));
+  bufferevent_enable(client_.get(), EV_READ);
+  armTimer(TimerRole::kLinger, kLingerTime);
 }
 
 void ClientSession::closeBetweenRequests() {
@@ -443,6 +468,9 @@ void ClientSession::handleTimer() {
       }
       return;
     }
+    case TimerRole::kLinger:
+      destroy();
+      return;
     case TimerRole::kNone:
       return;
   }

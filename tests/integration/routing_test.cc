@@ -140,6 +140,22 @@ TEST_F(RoutingTest, DeniesNginxStatusToClientsOutsideInternal) {
   EXPECT_EQ(lastTarget(web_), "/nginx_status");
 }
 
+TEST_F(RoutingTest, DenyOfAnUploadReachesTheClientBeforeTheConnectionEnds) {
+  const uint16_t port = weir_.port("inside");
+  TcpClient outsider(port, kDefaultTimeout, "127.0.0.2");
+  const std::string head = "POST /nginx_status HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000\r\n\r\n";
+  ASSERT_TRUE(outsider.send(head + std::string(300'000, 'b')));
+  // weir answers at once and closes; the unread body must not turn its close into a reset that
+  // destroys the 403 before the client reads it (it half-closes and drains instead).
+  const HttpResponse denied = outsider.readResponse();
+  ASSERT_TRUE(denied.ok()) << denied.error;
+  EXPECT_EQ(denied.status, 403);
+  EXPECT_EQ(denied.header("Connection"), "close");
+  EXPECT_TRUE(outsider.isClosedByPeer());
+  EXPECT_FALSE(outsider.wasResetByPeer());
+  EXPECT_TRUE(web_.records().empty());
+}
+
 TEST_F(RoutingTest, NormalisedPathIsWhatRulesMatchAndWhatTheServerGets) {
   const uint16_t port = weir_.port("inside");
   EXPECT_EQ(httpGet(port, "/api/../admin/x?q=1").body, "admin\n") << "not the api pool";

@@ -44,7 +44,7 @@ class ClientSession {
  private:
   using Clock = std::chrono::steady_clock;
   enum class State { kReadingHead, kConnecting, kQueued, kExchanging, kTunnel, kClosing };
-  enum class TimerRole { kNone, kKeepAlive, kHttpRequest, kQueue, kTunnel };
+  enum class TimerRole { kNone, kKeepAlive, kHttpRequest, kQueue, kTunnel, kLinger };
 
   struct RequestBody final : http::BodySink {
     ClientSession* session;
@@ -83,6 +83,7 @@ class ClientSession {
   void startNextRequest();
   void resetForNextRequest();
   void closeAfterFlush();
+  void finishClosing();
   void closeBetweenRequests();
   void abort(std::string_view termination);
   void destroy();
@@ -150,7 +151,9 @@ class ClientSession {
   std::string outHead_;  // the request head as sent to the server (kept for a retry)
   std::string scratch_;
   std::string routePath_;  // the request's normalised path, as the rules saw and edited it
-  bool clientOutputPaused_ = false;  // pipelined requests wait: local replies filled the output
+  bool clientOutputPaused_ = false;
+  bool lingering_ = false;      // closing: drain what the client still sends (see finishClosing)
+  size_t lingerDrained_ = 0;  // pipelined requests wait: local replies filled the output
 
   // the current exchange
   upstream::Backend* backend_ = nullptr;

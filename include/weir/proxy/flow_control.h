@@ -1,6 +1,7 @@
 #pragma once
 // Buffer limits shared by both sides of a session, and the bulk read libevent 2.1 lacks.
 
+#include <chrono>
 #include <cstddef>
 
 #include "weir/base/c_handle.h"
@@ -11,6 +12,10 @@ inline constexpr size_t kReadHighWater = 256 * 1024;    // bytes read ahead from
 inline constexpr size_t kOutputHighWater = 128 * 1024;  // stop reading the other side above this
 inline constexpr size_t kOutputLowWater = 32 * 1024;    // ...and resume below this
 inline constexpr size_t kReplayLimit = 64 * 1024;       // request body kept for a retry
+// Closing with request bytes unread: how long and how much we read and drop after the reply
+// (nginx's lingering_time / lingering_timeout are 30 s / 5 s; a reply is small, so less).
+inline constexpr std::chrono::milliseconds kLingerTime{2000};
+inline constexpr size_t kLingerMaxBytes = 1024 * 1024;
 
 /// libevent 2.1 reads at most 4 KiB per read(2) (EVBUFFER_MAX_READ), which makes bulk transfers
 /// cost a syscall and a callback per 4 KiB. When a read filled a whole 4 KiB, more is likely
