@@ -93,6 +93,7 @@ LoadResult finish(Diagnostics* diag, LoadResult result) {
 
 LoadResult loadConfigText(const std::string& text, const std::string& name) {
   Diagnostics diag(name);
+  diag.setSource(text);
   LoadResult result;
   result.config.source_file = name;
   try {

@@ -36,4 +36,13 @@ std::vector<std::string> Diagnostics::sorted(std::vector<Entry> entries) {
   return texts;
 }
 
+std::string_view Diagnostics::sourceLine(int line) const {
+  std::string_view rest = source_;
+  for (int i = 1; i < line && !rest.empty(); ++i) {
+    const size_t nl = rest.find('\n');
+    rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+  }
+  return rest.substr(0, rest.find('\n'));
+}
+
 }  // namespace weir::config

@@ -75,9 +75,41 @@ SourcePos YamlCursor::textPos() const {
   return p;
 }
 
+namespace {
+
+/// The column (1-based) where byte `offset` of a one-line scalar's value is written, the scalar
+/// starting at column `start` of `line` (at its quote, if quoted); nullopt when it cannot be
+/// told (the value runs past the line).
+std::optional<int> columnOfValueByte(std::string_view line, int start, size_t offset) {
+  size_t at = static_cast<size_t>(start - 1);
+  if (at >= line.size()) return std::nullopt;
+  const char quote = line[at] == '"' || line[at] == '\'' ? line[at] : 0;
+  if (quote != 0) ++at;
+  for (size_t decoded = 0; decoded < offset; ++decoded) {
+    if (at >= line.size()) return std::nullopt;
+    if (quote == '"' && line[at] == '\\') {
+      const char e = at + 1 < line.size() ? line[at + 1] : 0;
+      // \xNN, \uNNNN and \UNNNNNNNN are one character (UTF-8: up to 4 bytes; counted as one).
+      at += e == 'x' ? 4 : e == 'u' ? 6 : e == 'U' ? 10 : 2;
+    } else if (quote == '\'' && line[at] == '\'' && at + 1 < line.size() && line[at + 1] == '\'') {
+      at += 2;
+    } else {
+      ++at;
+    }
+  }
+  return static_cast<int>(at) + 1;
+}
+
+}  // namespace
+
 void YamlCursor::errorAtOffset(size_t offset, std::string_view message) const {
-  SourcePos p = textPos();
-  if (p.line != 0) p.column += static_cast<int>(offset);
+  SourcePos p = pos_;
+  std::string failure;
+  const std::optional<std::string> expanded = expandEnvVars(node_.Scalar(), &failure);
+  // After ${VAR} expansion offsets no longer match the file: point at the scalar.
+  if (p.line != 0 && expanded && *expanded == node_.Scalar()) {
+    if (std::optional<int> column = columnOfValueByte(diag_->sourceLine(p.line), p.column, offset)) p.column = *column;
+  }
   diag_->error(p, path_, message);
 }
 

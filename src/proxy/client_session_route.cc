@@ -18,7 +18,7 @@ bool ClientSession::routeRequest(http::RequestHead& req) {
   }
   // Absolute-form: the authority is the host, whatever Host says (RFC 9112 3.2.2).
   if (!parts.authority.empty()) req.headers.set("Host", parts.authority);
-  route::RequestFacts facts{req.method, routePath_, parts.query, &req.headers, &peer_, false, 0};
+  route::RequestFacts facts{req.method, routePath_, parts.query, parts.hasQuery, &req.headers, &peer_, false, 0};
   const route::RouteResult result = ctx_.router(fe_).route(facts, req.headers, routePath_);
   // The server gets the path the rules saw (normalised, maybe rewritten), in origin-form.
   if (!parts.authority.empty() || routePath_ != parts.path) {
@@ -45,8 +45,9 @@ void ClientSession::applyResponseRules(http::ResponseHead& resp) {
   if (!router.hasResponseRules()) return;
   const http::RequestHead& req = requestParser_.request();
   // hdr() in a response rule reads the response's headers, as in HAProxy.
-  const route::RequestFacts facts{req.method, routePath_, route::splitTarget(req.target).query, &resp.headers, &peer_,
-                                  false, resp.status};
+  const route::TargetParts parts = route::splitTarget(req.target);
+  const route::RequestFacts facts{req.method, routePath_, parts.query, parts.hasQuery, &resp.headers, &peer_, false,
+                                  resp.status};
   router.applyResponseRules(facts, resp.headers);
 }
 

@@ -145,6 +145,9 @@ std::optional<AclMatcher> AclMatcher::parse(std::span<const RuleWord> words, std
       }
       m.method_ = *method;
       ++i;
+    } else if (flag.text == "-m") {
+      errors->push_back({flag.offset, "-m needs a method: str, beg, end, sub, dir, dom, reg or found"});
+      return std::nullopt;
     } else {
       errors->push_back({flag.offset, "unknown flag '" + flag.text + "' (flags are -i, -m METHOD and --)"});
       return std::nullopt;
@@ -234,7 +237,7 @@ template <typename Visit>
 bool AclMatcher::anySample(const RequestFacts& facts, Visit&& visit) const {
   switch (fetch_) {
     case Fetch::kPath: return visit(facts.path);
-    case Fetch::kQuery: return visit(facts.query);
+    case Fetch::kQuery: return facts.hasQuery && visit(facts.query);
     case Fetch::kMethod: return visit(facts.method);
     case Fetch::kHost: {
       const std::string* host = facts.headers != nullptr ? facts.headers->get("host") : nullptr;

@@ -20,6 +20,10 @@ int AclTable::addAnonymous(AclMatcher matcher) {
   return static_cast<int>(acls_.size() - 1);
 }
 
+void AclTable::addBroken(std::string_view name) {
+  if (!find(name)) acls_.push_back({std::string(name), {}});
+}
+
 std::optional<int> AclTable::find(std::string_view name) const {
   for (size_t i = 0; i < acls_.size(); ++i)
     if (!acls_[i].name.empty() && acls_[i].name == name) return static_cast<int>(i);

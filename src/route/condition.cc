@@ -19,6 +19,7 @@ std::optional<int> parseAnonymous(std::span<const RuleWord> words, size_t& i, Ac
   }
   if (first == i) {
     errors->push_back({words[open].offset, "empty anonymous ACL '{ }'"});
+    ++i;
     return std::nullopt;
   }
   std::optional<AclMatcher> matcher = AclMatcher::parse(words.subspan(first, i - first), errors);
@@ -49,15 +50,18 @@ std::optional<Condition> Condition::parse(std::span<const RuleWord> words, AclTa
   for (const RuleWord& w : words) c.text_ += (c.text_.empty() ? "" : " ") + w.text;
   const size_t errorsBefore = errors->size();
   c.groups_.emplace_back();
+  bool termWritten = false;  // in the current group, parsed or not (one error per mistake)
   size_t i = 1;
   while (i < words.size()) {
     const RuleWord& word = words[i];
     if (isKeyword(word, "or") || isKeyword(word, "||")) {
-      if (c.groups_.back().empty()) errors->push_back({word.offset, "'" + word.text + "' without a term before it"});
+      if (!termWritten) errors->push_back({word.offset, "'" + word.text + "' without a term before it"});
       c.groups_.emplace_back();
+      termWritten = false;
       ++i;
       continue;
     }
+    termWritten = true;
     std::string_view text = word.text;
     bool negate = false;
     if (!word.quoted && text.starts_with('!')) {
@@ -81,7 +85,7 @@ std::optional<Condition> Condition::parse(std::span<const RuleWord> words, AclTa
     if (acl) c.groups_.back().push_back({*acl, negate});
   }
   if (words.size() == 1) errors->push_back({words[0].offset, "'" + words[0].text + "' needs a condition after it"});
-  else if (c.groups_.back().empty() && errors->size() == errorsBefore)
+  else if (!termWritten && errors->size() == errorsBefore)
     errors->push_back({words.back().offset, "a condition cannot end with '" + words.back().text + "'"});
   if (errors->size() != errorsBefore) return std::nullopt;
   return c;

@@ -6,6 +6,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "weir/route/path_normalizer.h"
+
 namespace weir::route {
 namespace {
 
@@ -105,10 +107,12 @@ std::optional<std::string> readReplyFile(const std::string& path, std::string* e
 /// return / deny options: status, content-type, string, file, hdr.
 void parseReply(ArgReader& args, const std::string& baseDir, bool deny, ReplySpec* reply) {
   bool hasBody = false;
+  size_t statusOffset = 0;
   while (!args.done() && args.ok()) {
     const RuleWord& opt = args.peek();
     args.next("");
     if (opt.text == "status" || (deny && opt.text == "deny_status")) {
+      statusOffset = args.done() ? opt.offset : args.peek().offset;
       if (auto s = args.status(opt.text, 200, 599)) reply->status = *s;
     } else if (opt.text == "content-type") {
       if (const RuleWord* v = args.next("content-type"); v && args.fieldValue(*v, "content-type")) reply->contentType = v->text;
@@ -128,15 +132,16 @@ void parseReply(ArgReader& args, const std::string& baseDir, bool deny, ReplySpe
     } else if (opt.text == "hdr") {
       const RuleWord* name = args.next("hdr");
       const RuleWord* value = name ? args.next("hdr " + name->text) : nullptr;
-      if (value && args.headerName(*name, true) && args.fieldValue(*value, "a header value"))
-        reply->headers.push_back({name->text, value->text});
+      if (!value || !args.headerName(*name, true) || !args.fieldValue(*value, "a header value")) break;
+      if (http::equalsIgnoreCase(name->text, "content-type")) reply->contentType = value->text;  // one, not two
+      else reply->headers.push_back({name->text, value->text});
     } else {
       args.fail(opt.offset, "unknown option '" + opt.text + "' (expected status, content-type, string, file or hdr)");
     }
   }
   if (hasBody && reply->contentType.empty()) reply->contentType = "text/plain";
   if ((reply->status == 204 || reply->status == 304) && !reply->body.empty())
-    args.fail(0, "a " + std::to_string(reply->status) + " response cannot have a body");
+    args.fail(statusOffset, "a " + std::to_string(reply->status) + " response cannot have a body");
 }
 
 void parseRedirect(ArgReader& args, size_t anchor, RedirectSpec* r) {
@@ -200,7 +205,9 @@ void parseAction(ArgReader& args, size_t anchor, const std::string& baseDir, Htt
       if (!args.ok()) break;
       const bool valid = w[0]->text.starts_with('/') &&
                          std::none_of(w[0]->text.begin(), w[0]->text.end(), [](char c) { return c <= ' ' || c == '?' || c == 0x7f; });
+      std::string normalised;
       if (!valid) args.fail(w[0]->offset, "set-path needs a path starting with '/' without spaces, controls or '?'");
+      else if (!normalizePath(w[0]->text, normalised)) args.fail(w[0]->offset, "set-path has a malformed %-escape or a '..;' segment");
       rule->value = w[0]->text;
       break;
     }

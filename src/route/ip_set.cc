@@ -57,6 +57,15 @@ std::optional<std::string> IpSet::add(std::string_view text) {
   if (inet_pton(AF_INET6, host.c_str(), &a6) == 1) {
     const std::optional<int> bits = prefix.empty() && slash == std::string_view::npos ? 128 : parsePrefix(prefix, 128);
     if (!bits) return "'" + std::string(text) + "': the prefix length must be 0 to 128";
+    if (IN6_IS_ADDR_V4MAPPED(&a6) && *bits >= 96) {
+      // Clients written ::ffff:a.b.c.d are looked up among the IPv4 ranges (see contains()).
+      uint32_t ip = 0;
+      std::memcpy(&ip, a6.s6_addr + 12, 4);
+      ip = ntohl(ip);
+      const uint32_t mask = *bits == 96 ? 0 : ~uint32_t{0} << (128 - *bits);
+      v4_.push_back({ip & mask, (ip & mask) | ~mask});
+      return std::nullopt;
+    }
     Range6 r;
     std::memcpy(r.first.data(), &a6, 16);
     r.last = r.first;

@@ -70,7 +70,14 @@ bool normalizePath(std::string_view path, std::string& out) {
     return true;  // "*" or empty: nothing to normalise
   }
   if (!decodeAndMerge(path, out)) return false;
-  if (out.find("/.") != std::string::npos) removeDotSegments(out);
+  if (out.find("/.") == std::string::npos) return true;
+  // "/..;x/" is not a dot segment for RFC 3986 but is one for servers that strip path
+  // parameters (Tomcat): the two would disagree on the path, so such a path is refused.
+  for (size_t at = out.find("/."); at != std::string::npos; at = out.find("/.", at + 1)) {
+    const size_t dots = out.compare(at + 1, 2, "..") == 0 ? 2 : 1;
+    if (at + 1 + dots < out.size() && out[at + 1 + dots] == ';') return false;
+  }
+  removeDotSegments(out);
   return true;
 }
 
@@ -91,6 +98,7 @@ TargetParts splitTarget(std::string_view target) {
   }
   const size_t q = rest.find('?');
   parts.path = rest.substr(0, q);
+  if (!parts.authority.empty() && parts.path.empty()) parts.path = "/";  // "http://host?q" is "/?q"
   if (q != std::string_view::npos) {
     parts.query = rest.substr(q + 1);
     parts.hasQuery = true;

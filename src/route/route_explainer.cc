@@ -120,7 +120,7 @@ bool explainRoute(const config::Config& config, const ExplainRequest& request, s
   if (!normalizePath(parts.path, path)) return out->append("=> 400 Bad Request: the path has a malformed %-escape\n"), true;
   if (path != parts.path) fmt::format_to(std::back_inserter(*out), "path      {} (normalised)\n", path);
   if (!parts.authority.empty()) headers.set("Host", parts.authority);
-  RequestFacts facts{method, path, parts.query, &headers, &*src, request.ssl, 0};
+  RequestFacts facts{method, path, parts.query, parts.hasQuery, &headers, &*src, request.ssl, 0};
   out->append("\n");
   explainAcls(*router, facts, out);
   RouteTrace trace;

@@ -66,6 +66,7 @@ std::optional<Router> Router::build(const config::FrontendConfig& fe, const conf
     ok &= parseLine(acl.matcher, onError, [&](std::span<const RuleWord> words, std::vector<RuleError>* errors) {
       if (std::optional<AclMatcher> m = AclMatcher::parse(words, errors)) r.acls_.addNamed(acl.name, std::move(*m));
     });
+    if (!r.acls_.find(acl.name)) r.acls_.addBroken(acl.name);
   }
   auto rules = [&](const std::vector<config::RuleLine>& lines, RuleSide side, std::vector<HttpRule>* out) {
     for (const config::RuleLine& line : lines) {

@@ -16,6 +16,12 @@ class Diagnostics {
  public:
   explicit Diagnostics(std::string file) : file_(std::move(file)) {}
 
+  /// The text being loaded (it must outlive this object), so that positions inside a quoted
+  /// scalar can be mapped to the columns where they are written.
+  void setSource(std::string_view text) { source_ = text; }
+  /// Line `line` (1-based) of the source without its newline; "" when unknown.
+  std::string_view sourceLine(int line) const;
+
   /// `path` may be empty (messages about the whole file); a pos with line 0 prints no position.
   void error(SourcePos pos, std::string_view path, std::string_view message);
   void warning(SourcePos pos, std::string_view path, std::string_view message);
@@ -35,6 +41,7 @@ class Diagnostics {
   static std::vector<std::string> sorted(std::vector<Entry> entries);
 
   std::string file_;
+  std::string_view source_;
   std::vector<Entry> errors_;
   std::vector<Entry> warnings_;
 };

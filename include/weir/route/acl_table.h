@@ -22,6 +22,9 @@ class AclTable {
   /// Adds a matcher under `name` (a new ACL, or one more alternative of an existing one).
   int addNamed(std::string_view name, AclMatcher matcher);
   int addAnonymous(AclMatcher matcher);
+  /// Declares `name` whose matcher could not be parsed (its error is reported already), so that
+  /// rules using it are not reported again as using an undefined ACL. It never matches.
+  void addBroken(std::string_view name);
   /// Index of the ACL named `name`, or nullopt.
   std::optional<int> find(std::string_view name) const;
 

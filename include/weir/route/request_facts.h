@@ -13,6 +13,7 @@ struct RequestFacts {
   std::string_view method;
   std::string_view path;   // normalised (path_normalizer.h), without the query
   std::string_view query;  // after '?', without it
+  bool hasQuery = false;    // the target has a '?' (query -m found)
   const http::HeaderMap* headers = nullptr;
   const net::Address* src = nullptr;  // the client
   bool ssl = false;                   // arrived on a TLS bind
