@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/run.sh: weir vs HAProxy vs nginx under wrk, same job, same conditions. See bench/README.md.
 #
-#   bench/run.sh [--build DIR] [--rounds N] [--duration SECONDS] [--record] [--keep]
+#   bench/run.sh [--build DIR] [--rounds N] [--duration SECONDS] [--record] [--keep] [--cases A,B]
 #
 # Layout: three weir-fake-backends, and weir, HAProxy and nginx all running at once on 127.0.0.1,
 # each proxy configured from bench/*.in for the same job (one thread, keep-alive on both sides,
@@ -34,6 +34,7 @@ usage() {
   --duration S      seconds of wrk per run (default: 5)
   --record          append the results to bench/RESULTS.md
   --keep            keep the temporary directory (configs, logs, every wrk output)
+  --cases A,B,...   run only these cases (default: all; names as in the results table)
 EOF
 }
 
@@ -47,6 +48,8 @@ while (($#)); do
     --duration=*) DURATION=${1#*=}; shift ;;
     --record) RECORD=1; shift ;;
     --keep) KEEP=1; shift ;;
+    --cases) ONLY_CASES=${2:?--cases needs a list}; shift 2 ;;
+    --cases=*) ONLY_CASES=${1#*=}; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "run.sh: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
   esac
@@ -364,6 +367,14 @@ CASES=(
   "small-c50-checks 50 / checks"
   "small-c50-rules 50 / rules"
 )
+if [[ -n ${ONLY_CASES:-} ]]; then
+  selected=()
+  for spec in "${CASES[@]}"; do
+    [[ ",$ONLY_CASES," == *",${spec%% *},"* ]] && selected+=("$spec")
+  done
+  ((${#selected[@]})) || { echo "run.sh: --cases matched no case" >&2; exit 2; }
+  CASES=("${selected[@]}")
+fi
 RUNS=$RUN/runs.tsv
 printf 'case\tconnections\tround\tproxy\tcpu_ticks\talive\twrk_output\n' >"$RUNS"
 WRK_LIMIT=$((DURATION + 30))  # hard bound on one wrk run

@@ -62,9 +62,11 @@ bool sameChars(std::string_view a, std::string_view b, bool ignoreCase) {
 
 /// Offset of `needle` in `hay` at or after `from`, or npos.
 size_t findChars(std::string_view hay, std::string_view needle, size_t from, bool ignoreCase) {
-  if (needle.size() > hay.size()) return std::string_view::npos;
+  if (!ignoreCase) return hay.find(needle, from);
+  if (needle.empty()) return from <= hay.size() ? from : std::string_view::npos;
+  const char first = lower(needle[0]);
   for (size_t i = from; i + needle.size() <= hay.size(); ++i)
-    if (sameChars(hay.substr(i, needle.size()), needle, ignoreCase)) return i;
+    if (lower(hay[i]) == first && sameChars(hay.substr(i + 1, needle.size() - 1), needle.substr(1), true)) return i;
   return std::string_view::npos;
 }
 

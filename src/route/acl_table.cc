@@ -32,6 +32,7 @@ std::optional<int> AclTable::find(std::string_view name) const {
 
 bool AclTable::evaluate(int index, const RequestFacts& facts) const {
   const Acl& a = acls_[static_cast<size_t>(index)];
+  if (a.matchers.size() == 1) return a.matchers.front().matches(facts);  // the usual case
   return std::any_of(a.matchers.begin(), a.matchers.end(), [&](const AclMatcher& m) { return m.matches(facts); });
 }
 

@@ -49,14 +49,13 @@ std::optional<Condition> Condition::parse(std::span<const RuleWord> words, AclTa
   c.unless_ = isKeyword(words[0], "unless");
   for (const RuleWord& w : words) c.text_ += (c.text_.empty() ? "" : " ") + w.text;
   const size_t errorsBefore = errors->size();
-  c.groups_.emplace_back();
   bool termWritten = false;  // in the current group, parsed or not (one error per mistake)
   size_t i = 1;
   while (i < words.size()) {
     const RuleWord& word = words[i];
     if (isKeyword(word, "or") || isKeyword(word, "||")) {
       if (!termWritten) errors->push_back({word.offset, "'" + word.text + "' without a term before it"});
-      c.groups_.emplace_back();
+      c.groupEnds_.push_back(static_cast<uint32_t>(c.terms_.size()));
       termWritten = false;
       ++i;
       continue;
@@ -82,33 +81,20 @@ std::optional<Condition> Condition::parse(std::span<const RuleWord> words, AclTa
       acl = parseNamed(words[i], text, acls, errors);
       ++i;
     }
-    if (acl) c.groups_.back().push_back({*acl, negate});
+    if (acl) c.terms_.push_back({*acl, negate});
   }
   if (words.size() == 1) errors->push_back({words[0].offset, "'" + words[0].text + "' needs a condition after it"});
   else if (!termWritten && errors->size() == errorsBefore)
     errors->push_back({words.back().offset, "a condition cannot end with '" + words.back().text + "'"});
   if (errors->size() != errorsBefore) return std::nullopt;
+  c.groupEnds_.push_back(static_cast<uint32_t>(c.terms_.size()));
   return c;
-}
-
-bool Condition::holds(const AclTable& acls, const RequestFacts& facts) const {
-  bool any = false;
-  for (const std::vector<Term>& group : groups_) {
-    const bool all = std::all_of(group.begin(), group.end(),
-                                 [&](const Term& t) { return acls.evaluate(t.acl, facts) != t.negate; });
-    if (all) {
-      any = true;
-      break;
-    }
-  }
-  return any != unless_;
 }
 
 std::vector<int> Condition::acls() const {
   std::vector<int> out;
-  for (const auto& group : groups_)
-    for (const Term& t : group)
-      if (std::find(out.begin(), out.end(), t.acl) == out.end()) out.push_back(t.acl);
+  for (const Term& t : terms_)
+    if (std::find(out.begin(), out.end(), t.acl) == out.end()) out.push_back(t.acl);
   return out;
 }
 

@@ -2,15 +2,10 @@
 
 #include <cctype>
 
+#include "weir/base/hex.h"
+
 namespace weir::route {
 namespace {
-
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 bool isUnreserved(unsigned char c) { return std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~'; }
 
@@ -20,13 +15,12 @@ bool decodeAndMerge(std::string_view path, std::string& out) {
   for (size_t i = 0; i < path.size(); ++i) {
     char c = path[i];
     if (c == '%') {
-      const int hi = i + 1 < path.size() ? hexValue(path[i + 1]) : -1;
-      const int lo = i + 2 < path.size() ? hexValue(path[i + 2]) : -1;
-      if (hi < 0 || lo < 0) return false;
-      const auto decoded = static_cast<unsigned char>(hi * 16 + lo);
+      const int byte = hexByteAt(path, i + 1);
+      if (byte < 0) return false;
+      const auto decoded = static_cast<unsigned char>(byte);
       i += 2;
       if (!isUnreserved(decoded)) {
-        out += {'%', kHex[hi], kHex[lo]};
+        out += {'%', kHex[decoded >> 4], kHex[decoded & 15]};
         continue;
       }
       c = static_cast<char>(decoded);

@@ -1,5 +1,7 @@
 #include "weir/route/router.h"
 
+#include <algorithm>
+
 #include "weir/config/key_suggester.h"
 #include "weir/route/path_normalizer.h"
 
@@ -99,31 +101,46 @@ std::optional<Router> Router::build(const config::FrontendConfig& fe, const conf
     });
   }
   r.defaultBackend_ = fe.default_backend.empty() ? -1 : config.findBackend(fe.default_backend);
+  r.memo_.assign(r.acls_.size(), 0);
   if (!ok) return std::nullopt;
   return r;
 }
 
+void Router::forgetAcls() const {
+  if (++memoRound_ < (1u << 31)) return;
+  std::fill(memo_.begin(), memo_.end(), 0);  // wrapped: no stale round may match
+  memoRound_ = 1;
+}
+
+bool Router::aclValue(int index, const RequestFacts& facts) const {
+  uint32_t& memo = memo_[static_cast<size_t>(index)];
+  if ((memo >> 1) != memoRound_) memo = memoRound_ << 1 | (acls_.evaluate(index, facts) ? 1u : 0u);
+  return (memo & 1) != 0;
+}
+
 RouteResult Router::route(RequestFacts& facts, http::HeaderMap& headers, std::string& path, RouteTrace* trace) const {
-  auto record = [&](std::string_view list, size_t i, const std::string& text, bool fired) {
-    if (trace != nullptr) trace->steps.push_back({std::string(list), i, text, fired});
+  auto record = [trace](std::string_view list, size_t i, const std::string& text, bool fired) {
+    trace->steps.push_back({std::string(list), i, text, fired});
   };
+  auto value = [&](int acl) { return aclValue(acl, facts); };
+  forgetAcls();
   for (size_t i = 0; i < requestRules_.size(); ++i) {
     const HttpRule& rule = requestRules_[i];
-    const bool fires = rule.applies(acls_, facts);
-    record("http_request", i, rule.text, fires);
+    const bool fires = rule.applies(value);
+    if (trace != nullptr) record("http_request", i, rule.text, fires);
     if (!fires) continue;
     if (rule.terminal()) return {RouteResult::Kind::kReply, -1, &rule};
     if (rule.action == RuleAction::kAllow) break;
-    applyEdit(rule, facts, headers, path);
+    if (applyEdit(rule, facts, headers, path)) forgetAcls();  // the request changed under them
   }
   for (size_t i = 0; i < useBackends_.size(); ++i) {
     const UseBackendRule& rule = useBackends_[i];
-    const bool fires = !rule.condition || rule.condition->holds(acls_, facts);
-    record("use_backend", i, rule.text, fires);
+    const bool fires = !rule.condition || rule.condition->holds(value);
+    if (trace != nullptr) record("use_backend", i, rule.text, fires);
     if (fires) return {RouteResult::Kind::kBackend, rule.backend, nullptr};
   }
   if (defaultBackend_ >= 0) {
-    record("default_backend", 0, "", true);
+    if (trace != nullptr) record("default_backend", 0, "", true);
     return {RouteResult::Kind::kBackend, defaultBackend_, nullptr};
   }
   return {};
@@ -151,14 +168,17 @@ bool Router::applyEdit(const HttpRule& rule, RequestFacts& facts, http::HeaderMa
 }
 
 void Router::applyResponseRules(const RequestFacts& facts, http::HeaderMap& headers) const {
+  forgetAcls();  // hdr() now reads the response's headers
+  auto value = [&](int acl) { return aclValue(acl, facts); };
   for (const HttpRule& rule : responseRules_) {
-    if (!rule.applies(acls_, facts)) continue;
+    if (!rule.applies(value)) continue;
     switch (rule.action) {
       case RuleAction::kSetHeader: headers.set(rule.name, rule.value); break;
       case RuleAction::kAddHeader: headers.add(rule.name, rule.value); break;
       case RuleAction::kDelHeader: headers.remove(rule.name); break;
       default: break;
     }
+    forgetAcls();
   }
 }
 

@@ -2,15 +2,10 @@
 
 #include <cctype>
 
+#include "weir/base/hex.h"
+
 namespace weir::route {
 namespace {
-
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 /// Reads the escape at line[i] == '\\' into *out; returns the bytes consumed.
 size_t readEscape(std::string_view line, size_t i, std::string* out, std::vector<RuleError>* errors) {
@@ -25,13 +20,12 @@ size_t readEscape(std::string_view line, size_t i, std::string* out, std::vector
     case 'n': out->push_back('\n'); return 2;
     case 't': out->push_back('\t'); return 2;
     case 'x': {
-      const int hi = i + 2 < line.size() ? hexValue(line[i + 2]) : -1;
-      const int lo = i + 3 < line.size() ? hexValue(line[i + 3]) : -1;
-      if (hi < 0 || lo < 0) {
+      const int byte = hexByteAt(line, i + 2);
+      if (byte < 0) {
         errors->push_back({i, "\\x must be followed by two hexadecimal digits"});
         return 2;
       }
-      out->push_back(static_cast<char>(hi * 16 + lo));
+      out->push_back(static_cast<char>(byte));
       return 4;
     }
     default:

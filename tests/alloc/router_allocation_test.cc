@@ -78,7 +78,7 @@ TEST(RouterAllocation, RoutingThroughFiftyAclsAndTwentyRulesAllocatesNothing) {
   gCounting = true;
   RouteResult result;
   for (int i = 0; i < 100; ++i) {
-    RequestFacts facts{"GET", path, "page=2&sort=asc", &headers, &src, false, 0};
+    RequestFacts facts{"GET", path, "page=2&sort=asc", true, &headers, &src, false, 0};
     result = router->route(facts, headers, path);
   }
   gCounting = false;

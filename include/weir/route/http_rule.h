@@ -54,6 +54,10 @@ struct HttpRule {
   bool applies(const AclTable& acls, const RequestFacts& facts) const {
     return !condition || condition->holds(acls, facts);
   }
+  template <typename AclValue>
+  bool applies(AclValue&& aclValue) const {
+    return !condition || condition->holds(aclValue);
+  }
 };
 
 /// Parses one rule line. Conditions add their anonymous ACLs to `acls`; `return ... file F`

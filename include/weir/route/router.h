@@ -5,8 +5,10 @@
 //      first return / redirect / deny that fires answers the request; allow skips the rest;
 //   2. use_backend rules in order, first match wins; then default_backend;
 //   3. nothing: the request gets a 503.
-// Immutable after build; copyable. Each worker keeps its own copy (see regex.h); route()
-// allocates nothing unless a rule edits the request.
+// Copyable; each worker keeps its own copy (see regex.h), and a copy is used by one thread only:
+// route() memoises each ACL's value for the request in the copy (an ACL named by several
+// rules is evaluated once; an edit of the request forgets the values). route() allocates
+// nothing unless a rule edits the request.
 
 #include <functional>
 #include <optional>
@@ -68,12 +70,19 @@ class Router {
 
  private:
   bool applyEdit(const HttpRule& rule, RequestFacts& facts, http::HeaderMap& headers, std::string& path) const;
+  /// The value of ACL `index` for the request being routed (memoised until forgetAcls()).
+  bool aclValue(int index, const RequestFacts& facts) const;
+  void forgetAcls() const;
 
   AclTable acls_;
   std::vector<HttpRule> requestRules_;
   std::vector<HttpRule> responseRules_;
   std::vector<UseBackendRule> useBackends_;
   int defaultBackend_ = -1;
+  // Per-request memo: memo_[i] is (round << 1 | value of ACL i); it holds for this request
+  // when its round is memoRound_ (a new request or an edit only bumps memoRound_).
+  mutable std::vector<uint32_t> memo_;
+  mutable uint32_t memoRound_ = 1;
 };
 
 }  // namespace weir::route
