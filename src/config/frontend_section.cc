@@ -1,5 +1,6 @@
 // The `frontends` section: bind addresses and the choice of backend.
 
+#include <filesystem>
 #include <map>
 
 #include "sections.h"
@@ -101,7 +102,11 @@ std::vector<KeyRule> frontendRules(FrontendsContext* ctx, FrontendConfig* fronte
       {"http_request", [ctx, frontend](const YamlCursor& v) { readRuleList(v, &frontend->http_request, &ctx->rules); }},
       {"http_response", [ctx, frontend](const YamlCursor& v) { readRuleList(v, &frontend->http_response, &ctx->rules); }},
       {"use_backend", [ctx, frontend](const YamlCursor& v) { readRuleList(v, &frontend->use_backend, &ctx->rules); }},
-      {"static", ignored(NodeKind::kSequence)},
+      {"static",
+       [ctx, frontend](const YamlCursor& v) {
+         const std::string baseDir = std::filesystem::path(ctx->config->source_file).parent_path().string();
+         readStaticRules(v, baseDir, &frontend->statics, &ctx->rules);
+       }},
       {"cache", ignored(NodeKind::kSequence)},
   };
   addProxyOptionRules(&frontend->options, &rules);

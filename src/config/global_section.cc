@@ -45,9 +45,21 @@ void readLogFormat(const YamlCursor& value, LogFormat* format) {
   if (auto index = value.readChoice(kNames)) *format = kFormats[*index];
 }
 
-void loadTune(const YamlCursor& section, HttpLimits* limits) {
+void loadTune(const YamlCursor& section, HttpLimits* limits, StaticCacheConfig* cache) {
   if (!section.expect(NodeKind::kMapping)) return;
   const std::vector<KeyRule> rules{
+      {"static_revalidate",
+       [cache](const YamlCursor& v) {
+         if (auto d = v.readDuration(true)) cache->revalidate = *d;
+       }},
+      {"static_cache_max_file",
+       [cache](const YamlCursor& v) {
+         if (auto n = v.readSize(0, 64 * 1024 * 1024)) cache->max_file = *n;
+       }},
+      {"static_cache_size",
+       [cache](const YamlCursor& v) {
+         if (auto n = v.readSize(0, uint64_t{1} << 40)) cache->total = *n;
+       }},
       {"http_max_head",
        [limits](const YamlCursor& v) {
          if (auto n = v.readSize(1024, kMaxUint32))
@@ -77,7 +89,7 @@ void loadGlobal(const YamlCursor& section, GlobalConfig* global) {
        }},
       {"log", [global](const YamlCursor& v) { readLog(v, &global->log); }},
       {"log_format", [global](const YamlCursor& v) { readLogFormat(v, &global->log_format); }},
-      {"tune", [global](const YamlCursor& v) { loadTune(v, &global->limits); }},
+      {"tune", [global](const YamlCursor& v) { loadTune(v, &global->limits, &global->static_cache); }},
   };
   section.readKeys(rules);
 }

@@ -31,6 +31,10 @@ using RuleCursors = std::map<std::string, YamlCursor, std::less<>>;
 void readAcls(const YamlCursor& value, std::vector<AclLine>* out, RuleCursors* cursors);
 /// Reads `http_request`, `http_response` or `use_backend`: a list of one-line rules.
 void readRuleList(const YamlCursor& value, std::vector<RuleLine>* out, RuleCursors* cursors);
+/// Reads `static`: a list of mappings (if, root, expires, fallback, index, dotfiles,
+/// precompressed). Relative roots are taken from `baseDir` (the config file's directory).
+void readStaticRules(const YamlCursor& value, const std::string& baseDir, std::vector<StaticRuleConfig>* out,
+                     RuleCursors* cursors);
 /// Compiles the frontend's rules as the workers will, reporting every error at its word.
 void checkFrontendRules(const FrontendConfig& fe, const Config& config, const RuleCursors& cursors);
 

@@ -164,7 +164,7 @@ void ClientSession::flushBoth() {
   // A side whose reader is paused waits for libevent's write callback to resume it: writing
   // it here could drain it and disarm that callback, and the transfer would stall.
   if (upstream_ && !connecting_ && !requestBodyPaused_) sendNow(upstream_->bev());
-  if (!upstreamReadPaused_) sendNow(client_.get());
+  if (!upstreamReadPaused_ && !clientOutputPaused_) sendNow(client_.get());
 }
 
 void ClientSession::parseRequest() {
@@ -173,9 +173,11 @@ void ClientSession::parseRequest() {
                            state_ == State::kExchanging)) {
     if (requestSinkFull()) return;  // resumed by the server side's write callback
     if (state_ == State::kReadingHead && evbuffer_get_length(bufferevent_get_output(client_.get())) > kOutputHighWater) {
-      clientOutputPaused_ = true;  // local replies to pipelined requests wait for the client
-      sendNow(client_.get());
-      return;
+      sendNow(client_.get());  // may drain it all (a file goes out with one sendfile)
+      if (evbuffer_get_length(bufferevent_get_output(client_.get())) > kOutputHighWater) {
+        clientOutputPaused_ = true;  // local replies to pipelined requests wait for the client
+        return;  // resumed by the write callback, armed by sendNow while bytes remain
+      }
     }
     if (requestPassthrough_) {
       passRequestBody(in);

@@ -1,7 +1,10 @@
 // ClientSession, routing: the frontend's rules decide what answers a request, and the replies
-// weir writes itself (return, redirect, deny) leave from here.
+// weir writes itself (return, redirect, deny, static files) leave from here.
 #include <fmt/format.h>
 
+#include <chrono>
+
+#include "weir/base/time_util.h"
 #include "weir/http/status_reason.h"
 #include "weir/proxy/client_session.h"
 #include "weir/proxy/flow_control.h"
@@ -19,7 +22,12 @@ bool ClientSession::routeRequest(http::RequestHead& req) {
   // Absolute-form: the authority is the host, whatever Host says (RFC 9112 3.2.2).
   if (!parts.authority.empty()) req.headers.set("Host", parts.authority);
   route::RequestFacts facts{req.method, routePath_, parts.query, parts.hasQuery, &req.headers, &peer_, false, 0};
-  const route::RouteResult result = ctx_.router(fe_).route(facts, req.headers, routePath_);
+  const route::Router& router = ctx_.router(fe_);
+  route::RouteResult result = router.route(facts, req.headers, routePath_);
+  if (result.kind == route::RouteResult::Kind::kStatic) {
+    if (serveStatic(result.staticRule, parts)) return false;
+    result = router.pickBackend(facts);  // no such file, and the rule falls back to the backend
+  }
   // The server gets the path the rules saw (normalised, maybe rewritten), in origin-form.
   if (!parts.authority.empty() || routePath_ != parts.path) {
     scratch_.assign(routePath_);
@@ -34,10 +42,60 @@ bool ClientSession::routeRequest(http::RequestHead& req) {
       replyLocally(*result.rule);
       return false;
     case route::RouteResult::Kind::kNoBackend:
+    case route::RouteResult::Kind::kStatic:
       failExchange(Failure::kNoBackend);
       return false;
   }
   return false;
+}
+
+bool ClientSession::serveStatic(int rule, const route::TargetParts& parts) {
+  const http::RequestHead& req = requestParser_.request();
+  const static_files::StaticSite& site = *fe_.statics[static_cast<size_t>(rule)];
+  const auto now = std::chrono::system_clock::now();
+  static_files::StaticResponse r = ctx_.staticResponder().respond(
+      site, routePath_, parts.query, parts.hasQuery, req, steadyNowMs(), std::chrono::system_clock::to_time_t(now));
+  if (r.outcome == static_files::StaticResponse::Outcome::kMissing) {
+    if (site.config.fallback_backend) return false;
+    r = static_files::StaticResponse{};
+    r.status = 404;
+    r.errorBody = "404 Not Found\n";
+    r.head = "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nContent-Length: 14\r\n";
+  }
+  const bool close = req.hasBody() || closeAfterResponse_ || clientEof_;
+  r.head.append(close ? "Connection: close\r\n\r\n" : req.versionMinor == 0 ? "Connection: keep-alive\r\n\r\n" : "\r\n");
+  evbuffer* out = bufferevent_get_output(client_.get());
+  evbuffer_add(out, r.head.data(), r.head.size());
+  bytesOut_ += r.head.size();
+  if (!req.isHead() && !r.errorBody.empty()) {
+    evbuffer_add(out, r.errorBody.data(), r.errorBody.size());
+    bytesOut_ += r.errorBody.size();
+  } else if (r.length > 0 && r.contents) {
+    evbuffer_add(out, r.contents->data() + r.offset, r.length);
+    bytesOut_ += r.length;
+  } else if (r.length > 0 && r.file.valid()) {
+    // sendfile(2) from the page cache: the file is never read into memory (the fd is the buffer's now).
+    if (evbuffer_add_file(out, r.file.get(), static_cast<ev_off_t>(r.offset), static_cast<ev_off_t>(r.length)) == 0) {
+      r.file.release();
+      bytesOut_ += r.length;
+    } else {
+      abort("PR");  // the head promised bytes we cannot send
+      return true;
+    }
+  }
+  finishLocalReply(r.status, "LR", close);
+  return true;
+}
+
+void ClientSession::finishLocalReply(int status, std::string_view termination, bool close) {
+  status_ = status;
+  termination_ = termination;
+  writeAccessLog();
+  if (close) {
+    closeAfterFlush();
+  } else {
+    resetForNextRequest();  // the parse loop goes on with pipelined requests, if any
+  }
 }
 
 void ClientSession::applyResponseRules(http::ResponseHead& resp) {
@@ -82,16 +140,9 @@ void ClientSession::replyLocally(const route::HttpRule& rule) {
   if (rule.action != route::RuleAction::kReturn) out.append("Cache-Control: no-cache\r\n");
   out.append(close ? "Connection: close\r\n\r\n" : req.versionMinor == 0 ? "Connection: keep-alive\r\n\r\n" : "\r\n");
   if (!req.isHead()) out.append(body);
-  status_ = spec->status;
-  termination_ = rule.action == route::RuleAction::kDeny ? "PR" : "LR";  // HAProxy: denied / local
   bytesOut_ += out.size();
   evbuffer_add(bufferevent_get_output(client_.get()), out.data(), out.size());
-  writeAccessLog();
-  if (close) {
-    closeAfterFlush();
-  } else {
-    resetForNextRequest();  // the parse loop goes on with pipelined requests, if any
-  }
+  finishLocalReply(spec->status, rule.action == route::RuleAction::kDeny ? "PR" : "LR", close);  // HAProxy: denied / local
 }
 
 }  // namespace weir::proxy

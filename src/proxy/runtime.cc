@@ -14,13 +14,23 @@ std::unique_ptr<Runtime> buildRuntime(std::shared_ptr<const config::Config> conf
     rt->backends.push_back(std::make_unique<upstream::Backend>(config->backends[i], static_cast<int>(i), nextId));
   rt->serverCount = nextId;
   const std::string baseDir = std::filesystem::path(config->source_file).parent_path().string();
+  int nextStaticId = 0;
   for (const auto& fe : config->frontends) {
     std::optional<route::Router> router =
         route::Router::build(fe, *config, baseDir, [](const config::RuleLine& line, size_t, const std::string& message) {
           log::error("{}: {}: {}", line.path, line.text, message);
         });
     if (!router) return nullptr;
-    FrontendRuntime f{fe.name, static_cast<int>(rt->frontends.size()), fe.options, std::move(*router), {}};
+    FrontendRuntime f{fe.name, static_cast<int>(rt->frontends.size()), fe.options, std::move(*router), {}, {}};
+    for (const config::StaticRuleConfig& rule : fe.statics) {
+      std::string error;
+      std::unique_ptr<static_files::StaticSite> site = static_files::StaticSite::open(rule, nextStaticId++, &error);
+      if (!site) {
+        log::error("frontend {}: static root {}", fe.name, error);
+        return nullptr;
+      }
+      f.statics.push_back(std::move(site));
+    }
     for (const auto& bind : fe.binds)
       if (!bind.ssl) f.binds.push_back(bind.address);
     rt->frontends.push_back(std::move(f));

@@ -12,7 +12,8 @@ WorkerContext::WorkerContext(event::Worker& worker, Runtime& runtime)
     : worker_(worker),
       runtime_(runtime),
       pool_(static_cast<size_t>(runtime.serverCount)),
-      accessLog_(worker.base(), runtime.logFd, runtime.config->global.log_format) {
+      accessLog_(worker.base(), runtime.logFd, runtime.config->global.log_format),
+      staticResponder_(runtime.config->global.static_cache, runtime.mimeTypes) {
   for (const auto& b : runtime.backends) pickers_.emplace_back(*b, worker.index());
   for (const auto& fe : runtime.frontends) routers_.push_back(fe.router);
   reaper_.reset(event_new(worker.base(), -1, 0, &WorkerContext::onReap, this));

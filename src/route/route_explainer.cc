@@ -1,5 +1,6 @@
 #include "weir/route/route_explainer.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 
 #include "weir/route/path_normalizer.h"
 #include "weir/route/router.h"
+#include "weir/static/file_opener.h"
 #include "weir/upstream/backend.h"
 
 namespace weir::route {
@@ -78,6 +80,10 @@ void explainSteps(const Router& router, const RouteTrace& trace, std::string* ou
     }
   };
   list("http_request", router.requestRules().size(), [&](size_t i) { return router.requestRules()[i].text; });
+  list("static", router.staticConditions().size(), [&](size_t i) {
+    const auto& c = router.staticConditions()[i];
+    return c ? c->text() : std::string("(every request)");
+  });
   list("use_backend", router.useBackends().size(), [&](size_t i) { return router.useBackends()[i].text; });
 }
 
@@ -90,6 +96,26 @@ std::string explainReply(const HttpRule& rule, const http::HeaderMap& headers, c
   std::string body = rule.reply.body.size() > 60 ? rule.reply.body.substr(0, 60) + "..." : rule.reply.body;
   return fmt::format("=> weir answers {} ({}), body {:?}", rule.reply.status,
                      rule.action == RuleAction::kDeny ? "deny" : "return", body);
+}
+
+/// What the static rule would do with `path`: the file it finds, or the fallback. Returns
+/// true when the request is answered from disk (or with a 404).
+bool explainStatic(const config::StaticRuleConfig& rule, std::string_view path, std::string* out) {
+  fmt::format_to(std::back_inserter(*out), "\n=> static files from {}\n", rule.root);
+  const std::optional<std::string> relative = static_files::relativeFilePath(path, rule.dotfiles);
+  if (!relative) return out->append("   404: the path names a hidden file or has an encoded '/', '\\' or NUL\n"), true;
+  static_files::UniqueFd root(::open(rule.root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  static_files::OpenedFile f = static_files::openBeneath(root.get(), *relative);
+  if (f.status == static_files::OpenStatus::kDirectory && !rule.index.empty())
+    f = static_files::openBeneath(root.get(), relative->empty() ? rule.index : *relative + "/" + rule.index);
+  if (f.status == static_files::OpenStatus::kFile) {
+    fmt::format_to(std::back_inserter(*out), "   file {}/{} ({} bytes) is served from disk\n", rule.root, *relative,
+                   f.st.st_size);
+    return true;
+  }
+  if (!rule.fallback_backend) return out->append("   no such file: 404\n"), true;
+  out->append("   no such file: falls back to the backend\n");
+  return false;
 }
 
 }  // namespace
@@ -124,12 +150,17 @@ bool explainRoute(const config::Config& config, const ExplainRequest& request, s
   out->append("\n");
   explainAcls(*router, facts, out);
   RouteTrace trace;
-  const RouteResult result = router->route(facts, headers, path, &trace);
+  RouteResult result = router->route(facts, headers, path, &trace);
   out->append("\n");
   explainSteps(*router, trace, out);
   parts.path = path;
+  if (result.kind == RouteResult::Kind::kStatic) {
+    if (explainStatic(fe->statics[static_cast<size_t>(result.staticRule)], path, out)) return true;
+    result = router->pickBackend(facts);
+  }
   switch (result.kind) {
     case RouteResult::Kind::kReply: fmt::format_to(std::back_inserter(*out), "\n{}\n", explainReply(*result.rule, headers, parts)); break;
+    case RouteResult::Kind::kStatic:  // pickBackend() never gives it
     case RouteResult::Kind::kNoBackend: out->append("\n=> 503: no use_backend rule matched and there is no default_backend\n"); break;
     case RouteResult::Kind::kBackend: {
       const bool byDefault = !trace.steps.empty() && trace.steps.back().list == "default_backend";

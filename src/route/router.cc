@@ -88,6 +88,21 @@ std::optional<Router> Router::build(const config::FrontendConfig& fe, const conf
     }
   }
   rules(fe.http_response, RuleSide::kResponse, &r.responseRules_);
+  for (const config::StaticRuleConfig& rule : fe.statics) {
+    r.staticConditions_.emplace_back();
+    if (!rule.condition) continue;
+    ok &= parseLine(*rule.condition, onError, [&](std::span<const RuleWord> words, std::vector<RuleError>* errors) {
+      // `if: static` holds the condition only; "if"/"unless" may be written too.
+      std::vector<RuleWord> withKeyword;
+      if (!isKeyword(words[0], "if") && !isKeyword(words[0], "unless")) withKeyword.push_back({"if", 0, false});
+      withKeyword.insert(withKeyword.end(), words.begin(), words.end());
+      r.staticConditions_.back() = Condition::parse(withKeyword, r.acls_, errors);
+    });
+    if (std::string problem = requestSideProblem(r.staticConditions_.back(), r.acls_); !problem.empty()) {
+      onError(*rule.condition, 0, problem);
+      ok = false;
+    }
+  }
   for (const config::RuleLine& line : fe.use_backend) {
     ok &= parseLine(line, onError, [&](std::span<const RuleWord> words, std::vector<RuleError>* errors) {
       if (auto rule = parseUseBackend(words, config, r.acls_, errors)) {
@@ -133,6 +148,19 @@ RouteResult Router::route(RequestFacts& facts, http::HeaderMap& headers, std::st
     if (rule.action == RuleAction::kAllow) break;
     if (applyEdit(rule, facts, headers, path)) forgetAcls();  // the request changed under them
   }
+  for (size_t i = 0; i < staticConditions_.size(); ++i) {
+    const bool fires = !staticConditions_[i] || staticConditions_[i]->holds(value);
+    if (trace != nullptr) record("static", i, staticConditions_[i] ? staticConditions_[i]->text() : "(every request)", fires);
+    if (fires) return {RouteResult::Kind::kStatic, -1, nullptr, static_cast<int>(i)};
+  }
+  return pickBackend(facts, trace);
+}
+
+RouteResult Router::pickBackend(const RequestFacts& facts, RouteTrace* trace) const {
+  auto record = [trace](std::string_view list, size_t i, const std::string& text, bool fired) {
+    trace->steps.push_back({std::string(list), i, text, fired});
+  };
+  auto value = [&](int acl) { return aclValue(acl, facts); };
   for (size_t i = 0; i < useBackends_.size(); ++i) {
     const UseBackendRule& rule = useBackends_[i];
     const bool fires = !rule.condition || rule.condition->holds(value);

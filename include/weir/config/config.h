@@ -52,12 +52,20 @@ struct HttpLimits {
   uint32_t max_uri_bytes = 8 * 1024;     // over it: 414
 };
 
+/// The per-worker open-file cache of static files (weir's keys under global.tune).
+struct StaticCacheConfig {
+  Millis revalidate{1000};            // static_revalidate: an edited file is seen within this
+  uint64_t max_file = 64 * 1024;      // static_cache_max_file: larger files are not kept
+  uint64_t total = 16 * 1024 * 1024;  // static_cache_size: per worker
+};
+
 struct GlobalConfig {
   int threads = 0;  // 0 = auto (one per core)
   int maxconn = 4096;
   std::string log = "stdout";  // stdout | stderr | none | a file path
   LogFormat log_format = LogFormat::kHttpLog;
   HttpLimits limits;  // global.tune: { http_max_head, http_max_headers, http_max_uri }
+  StaticCacheConfig static_cache;  // global.tune: { static_revalidate, static_cache_max_file, static_cache_size }
 };
 
 struct BindConfig {
@@ -81,12 +89,25 @@ struct AclLine {
   RuleLine matcher;  // "path_beg /api"
 };
 
+/// One `static` rule: files under `root` answer the requests its condition selects.
+struct StaticRuleConfig {
+  std::optional<RuleLine> condition;  // `if`: a condition as after HAProxy's "if"; none: every request
+  std::string root;                   // a directory, made absolute at load
+  std::optional<Millis> expires;      // Cache-Control max-age (+ immutable from 1y) and Expires
+  bool fallback_backend = false;      // fallback: backend (else 404) when there is no such file
+  std::string index;                  // served for a directory ("" = none: directories are 404)
+  bool dotfiles = false;              // serve names starting with '.' (weir's key)
+  bool precompressed = true;          // serve NAME.br / NAME.gz to clients that accept them (weir's key)
+  SourcePos pos;
+};
+
 struct FrontendConfig {
   std::string name;
   std::vector<BindConfig> binds;
   std::vector<AclLine> acls;            // in file order; a name may appear several times (OR)
   std::vector<RuleLine> http_request;   // return, redirect, deny, allow, header and path edits
   std::vector<RuleLine> http_response;  // header edits of proxied responses
+  std::vector<StaticRuleConfig> statics;  // `static`, in order
   std::vector<RuleLine> use_backend;    // "BACKEND [if|unless COND]"
   std::string default_backend;  // "" when every request is answered locally
   ProxyOptions options;

@@ -23,6 +23,7 @@
 #include "weir/proxy/failure.h"
 #include "weir/proxy/head_writer.h"
 #include "weir/proxy/runtime.h"
+#include "weir/route/path_normalizer.h"
 #include "weir/upstream/upstream_connection.h"
 
 namespace weir::proxy {
@@ -97,6 +98,9 @@ class ClientSession {
   // routing and local replies (client_session_route.cc)
   bool routeRequest(http::RequestHead& req);
   void replyLocally(const route::HttpRule& rule);
+  /// True when the request is answered (a file, 304, 404...); false to fall back to a backend.
+  bool serveStatic(int rule, const route::TargetParts& parts);
+  void finishLocalReply(int status, std::string_view termination, bool close);
   void applyResponseRules(http::ResponseHead& resp);
 
   // server side (client_session_upstream.cc)

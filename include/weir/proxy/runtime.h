@@ -10,6 +10,8 @@
 #include "weir/config/config.h"
 #include "weir/http/http_parser.h"
 #include "weir/route/router.h"
+#include "weir/static/mime_types.h"
+#include "weir/static/static_site.h"
 #include "weir/upstream/backend.h"
 
 namespace weir::proxy {
@@ -21,6 +23,7 @@ struct FrontendRuntime {
   int index = 0;  // position among the config's frontends
   config::ProxyOptions options;
   route::Router router;  // each worker routes with its own copy (WorkerContext::router)
+  std::vector<std::shared_ptr<const static_files::StaticSite>> statics;  // by static rule
   std::vector<net::Address> binds;              // ports filled in once bound (":0" picks one)
 };
 
@@ -29,6 +32,7 @@ struct Runtime {
   std::vector<std::unique_ptr<upstream::Backend>> backends;
   std::vector<FrontendRuntime> frontends;
   int serverCount = 0;  // across all backends: size of per-worker pools
+  static_files::MimeTypes mimeTypes = static_files::MimeTypes::systemDefault();
   http::ParserLimits requestLimits;
   http::ParserLimits responseLimits;
   int maxconn = 4096;

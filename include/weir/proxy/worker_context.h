@@ -14,6 +14,7 @@
 #include "weir/event/worker.h"
 #include "weir/log/access_log.h"
 #include "weir/proxy/runtime.h"
+#include "weir/static/static_responder.h"
 #include "weir/upstream/connection_pool.h"
 
 namespace weir::proxy {
@@ -37,6 +38,7 @@ class WorkerContext {
   log::AccessLog& accessLog() { return accessLog_; }
   /// This worker's copy of frontend `fe`'s rules (no RE2 state shared between workers).
   const route::Router& router(const FrontendRuntime& fe) const { return routers_[static_cast<size_t>(fe.index)]; }
+  static_files::StaticResponder& staticResponder() { return staticResponder_; }
 
   /// A libevent "common timeout" for `d`: every event of this worker with the same duration
   /// shares one queue, so arming and re-arming it is O(1) instead of a heap operation. Never
@@ -79,6 +81,7 @@ class WorkerContext {
   std::vector<upstream::ServerPicker> pickers_;  // by backend index
   std::vector<route::Router> routers_;           // by frontend index
   log::AccessLog accessLog_;
+  static_files::StaticResponder staticResponder_;  // with this worker's open-file cache
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::unordered_map<ClientSession*, std::unique_ptr<ClientSession>> sessions_;
   std::vector<std::unique_ptr<ClientSession>> graveyard_;

@@ -1,10 +1,13 @@
 #pragma once
-// A frontend's routing, compiled from its config: ACLs, http_request rules, use_backend rules,
-// default_backend, http_response rules. route() decides what answers one request:
+// A frontend's routing, compiled from its config: ACLs, http_request rules, static rules,
+// use_backend rules, default_backend, http_response rules. route() decides what answers one
+// request:
 //   1. http_request rules in order: header and path edits apply and evaluation goes on; the
 //      first return / redirect / deny that fires answers the request; allow skips the rest;
-//   2. use_backend rules in order, first match wins; then default_backend;
-//   3. nothing: the request gets a 503.
+//   2. the first static rule whose condition holds: files from disk (when the file is missing
+//      and the rule falls back to the backend, the session asks pickBackend());
+//   3. use_backend rules in order, first match wins; then default_backend;
+//   4. nothing: the request gets a 503.
 // Copyable; each worker keeps its own copy (see regex.h), and a copy is used by one thread only:
 // route() memoises each ACL's value for the request in the copy (an ACL named by several
 // rules is evaluated once; an edit of the request forgets the values). route() allocates
@@ -29,10 +32,11 @@ struct UseBackendRule {
 };
 
 struct RouteResult {
-  enum class Kind { kBackend, kReply, kNoBackend };
+  enum class Kind { kBackend, kReply, kStatic, kNoBackend };
   Kind kind = Kind::kNoBackend;
   int backend = -1;               // kBackend: index into config.backends
   const HttpRule* rule = nullptr;  // kReply: the return, redirect or deny that fired
+  int staticRule = -1;            // kStatic: index into the frontend's `static` rules
 };
 
 /// What route() did, step by step, for `weir explain`.
@@ -59,6 +63,8 @@ class Router {
   /// Runs the request rules and picks the backend. Edits `headers` and `path` (normalised;
   /// facts.path views it) as the rules say; facts.headers must point at `headers`.
   RouteResult route(RequestFacts& facts, http::HeaderMap& headers, std::string& path, RouteTrace* trace = nullptr) const;
+  /// Step 3 alone: the backend for a request whose static file was missing.
+  RouteResult pickBackend(const RequestFacts& facts, RouteTrace* trace = nullptr) const;
   /// Applies the http_response rules to a proxied response's headers (facts.status set).
   void applyResponseRules(const RequestFacts& facts, http::HeaderMap& headers) const;
   bool hasResponseRules() const { return !responseRules_.empty(); }
@@ -66,6 +72,8 @@ class Router {
   const AclTable& acls() const { return acls_; }
   const std::vector<HttpRule>& requestRules() const { return requestRules_; }
   const std::vector<UseBackendRule>& useBackends() const { return useBackends_; }
+  /// The conditions of the static rules, in order (none: every request).
+  const std::vector<std::optional<Condition>>& staticConditions() const { return staticConditions_; }
   int defaultBackend() const { return defaultBackend_; }
 
  private:
@@ -77,6 +85,7 @@ class Router {
   AclTable acls_;
   std::vector<HttpRule> requestRules_;
   std::vector<HttpRule> responseRules_;
+  std::vector<std::optional<Condition>> staticConditions_;
   std::vector<UseBackendRule> useBackends_;
   int defaultBackend_ = -1;
   // Per-request memo: memo_[i] is (round << 1 | value of ACL i); it holds for this request

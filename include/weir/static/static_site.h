@@ -1,0 +1,22 @@
+#pragma once
+// One `static` rule at run time: its options and its root directory, opened once at start so
+// that every file is opened beneath it (file_opener.h). Immutable; shared by every worker.
+
+#include <memory>
+#include <string>
+
+#include "weir/config/config.h"
+#include "weir/static/file_opener.h"
+
+namespace weir::static_files {
+
+struct StaticSite {
+  int id = 0;  // unique in the process: open-file cache keys
+  config::StaticRuleConfig config;
+  UniqueFd root;
+
+  /// Opens config.root; nullptr with *error set when it cannot be opened as a directory.
+  static std::unique_ptr<StaticSite> open(const config::StaticRuleConfig& config, int id, std::string* error);
+};
+
+}  // namespace weir::static_files
