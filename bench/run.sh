@@ -179,7 +179,8 @@ EOF
 render() {
   sed -e "s|@PORT@|$PORT|g" -e "s|@B1@|${BACKEND_PORTS[0]}|g" -e "s|@B2@|${BACKEND_PORTS[1]}|g" \
       -e "s|@B3@|${BACKEND_PORTS[2]}|g" -e "s|@RUNDIR@|$RUNDIR|g" -e "s|@BALANCE@|$BALANCE_CONF|g" \
-      -e "s|@RULES@|$RULES_CONF|g" -e "s|@USER@|$(id -un)|g" -e "s|@GROUP@|$(id -gn)|g" "$1" >"$2"
+      -e "s|@RULES@|$RULES_CONF|g" -e "s|@STATIC@|$STATIC_CONF|g" -e "s|@USER@|$(id -un)|g" \
+      -e "s|@GROUP@|$(id -gn)|g" "$1" >"$2"
 }
 
 # rules_conf PROXY MODE: what @RULES@ becomes (a sed replacement: \n is a newline). In the
@@ -210,14 +211,26 @@ rules_conf() {
   esac
 }
 
+# static_conf PROXY MODE: what @STATIC@ becomes. In the `static` mode /static/ is served from
+# $RUN/www: weir with a static rule, nginx with root + sendfile + open_file_cache (its usual
+# tuning), both with a year of expiry; HAProxy cannot serve files and sits these cases out.
+static_conf() {
+  [[ $2 == static ]] || { echo ""; return; }
+  case $1 in
+    weir) echo "static:\n      - if: \"{ path_beg /static/ }\"\n        root: $RUN/www\n        expires: 1y" ;;
+    nginx) echo "location /static/ { root $RUN/www; sendfile on; tcp_nopush on; open_file_cache max=1000 inactive=60s; open_file_cache_valid 1s; expires 1y; }" ;;
+    *) echo "" ;;
+  esac
+}
+
 # balance_conf PROXY MODE: what @BALANCE@ becomes in PROXY's template for balancing MODE
 # (a sed replacement: \n is a newline).
 balance_conf() {
   case $1:$2 in
     weir:roundrobin | weir:leastconn | weir:source) echo "$2" ;;
-    weir:rules) echo roundrobin ;;
-    haproxy:rules) echo "balance roundrobin" ;;
-    nginx:rules) echo "# roundrobin: nginx's default balancing" ;;
+    weir:rules | weir:static) echo roundrobin ;;
+    haproxy:rules | haproxy:static) echo "balance roundrobin" ;;
+    nginx:rules | nginx:static) echo "# roundrobin: nginx's default balancing" ;;
     weir:checks) echo 'roundrobin\n    health_check: { http: GET /health, interval: 1s }' ;;
     haproxy:roundrobin | haproxy:leastconn) echo "balance $2" ;;
     haproxy:source) echo 'balance source\n    hash-type consistent' ;;
@@ -257,6 +270,10 @@ for n in 1 2 3; do
 done
 echo "== backends b1 b2 b3 on 127.0.0.1:${BACKEND_PORTS[0]} :${BACKEND_PORTS[1]} :${BACKEND_PORTS[2]}"
 
+mkdir -p "$RUN/www/static"
+head -c 4096 /dev/urandom >"$RUN/www/static/4k.bin"
+head -c 1048576 /dev/urandom >"$RUN/www/static/1m.bin"
+
 PROXIES=(weir haproxy nginx)
 declare -A PORT_OF PID_OF
 
@@ -272,6 +289,7 @@ start_proxies() {
     RUNDIR=$RUN/$mode/$proxy
     BALANCE_CONF=$(balance_conf "$proxy" "$mode")
     RULES_CONF=$(rules_conf "$proxy" "$mode")
+    STATIC_CONF=$(static_conf "$proxy" "$mode")
     mkdir -p "$RUNDIR"
     case $proxy in
       weir)
@@ -321,7 +339,7 @@ SANITY=$RUN/sanity.txt
 sanity_check() {
   local mode=$1 proxy base bodies big line ok expect re
   case $mode in
-    roundrobin | checks | rules) expect="b1×2 b2×2 b3×2"; re='^b1×2 b2×2 b3×2 $' ;;
+    roundrobin | checks | rules | static) expect="b1×2 b2×2 b3×2"; re='^b1×2 b2×2 b3×2 $' ;;
     leastconn) expect="each of b1 b2 b3"; re='^b1×[0-9]+ b2×[0-9]+ b3×[0-9]+ $' ;;
     source) expect="all six on one backend"; re='^b[123]×6 $' ;;
   esac
@@ -333,6 +351,11 @@ sanity_check() {
     ok=1
     [[ $bodies =~ $re ]] || ok=0
     [[ $big == "200 65536" ]] || ok=0
+    if [[ $mode == static && $proxy != haproxy ]]; then
+      files=$(curl -s -o /dev/null --max-time 5 -w '%{http_code} %{size_download}' "$base/static/1m.bin" || echo "error")
+      line+="; /static/1m.bin -> '$files'"
+      [[ $files == "200 1048576" ]] || ok=0
+    fi
     ((ok)) || line="WARNING $line (expected $expect and '200 65536')"
     echo "   $line" | tee -a "$SANITY"
   done
@@ -366,6 +389,8 @@ CASES=(
   "small-c50-source 50 / source"
   "small-c50-checks 50 / checks"
   "small-c50-rules 50 / rules"
+  "static-4k 50 /static/4k.bin static"
+  "static-1m 50 /static/1m.bin static"
 )
 if [[ -n ${ONLY_CASES:-} ]]; then
   selected=()
@@ -384,7 +409,10 @@ run_wrk() {  # run_wrk SECONDS CONNECTIONS URL OUTFILE
     wrk -t1 -c"$2" -d"${1}s" --latency "$3" >"$4" 2>&1 || echo "(wrk exit status $?)" >>"$4"
 }
 
-total_runs=$((${#CASES[@]} * ROUNDS * ${#PROXIES[@]}))
+total_runs=0
+for spec in "${CASES[@]}"; do  # HAProxy sits out the static cases
+  [[ $spec == *" static" ]] && total_runs=$((total_runs + ROUNDS * 2)) || total_runs=$((total_runs + ROUNDS * 3))
+done
 n=0
 echo "== $total_runs runs of ${DURATION}s (wrk -t1 --latency, each bounded to ${WRK_LIMIT}s), CLK_TCK=$CLK_TCK"
 MODE=
@@ -401,11 +429,13 @@ for spec in "${CASES[@]}"; do
     sanity_check "$MODE"
   fi
   for proxy in "${PROXIES[@]}"; do  # warm-up: fills the upstream keep-alive pools; not measured
+    [[ $MODE == static && $proxy == haproxy ]] && continue
     kill -0 "${PID_OF[$proxy]}" 2>/dev/null || continue
     run_wrk "$WARMUP" "$conns" "http://127.0.0.1:${PORT_OF[$proxy]}$path" "$RUN/warmup-$cname-$proxy.txt"
   done
   for ((round = 1; round <= ROUNDS; round++)); do
     for proxy in "${PROXIES[@]}"; do
+      [[ $MODE == static && $proxy == haproxy ]] && continue  # HAProxy does not serve files
       n=$((n + 1))
       pid=${PID_OF[$proxy]}
       out=$RUN/wrk-$cname-r$round-$proxy.txt
