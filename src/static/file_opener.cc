@@ -62,31 +62,36 @@ void UniqueFd::reset() {
 }
 
 std::optional<std::string> relativeFilePath(std::string_view path, bool dotfiles) {
-  if (path.empty() || path[0] != '/') return std::nullopt;
   std::string out;
-  out.reserve(path.size());
+  if (!relativeFilePath(path, dotfiles, out)) return std::nullopt;
+  return out;
+}
+
+bool relativeFilePath(std::string_view path, bool dotfiles, std::string& out) {
+  out.clear();
+  if (path.empty() || path[0] != '/') return false;
   for (size_t i = 1; i < path.size(); ++i) {
     char c = path[i];
     if (c == '%') {
       const int byte = hexByteAt(path, i + 1);
-      if (byte < 0) return std::nullopt;
+      if (byte < 0) return false;
       c = static_cast<char>(byte);
       i += 2;
-      if (c == '/' || c == '\0') return std::nullopt;  // an encoded slash or NUL names no file
+      if (c == '/' || c == '\0') return false;  // an encoded slash or NUL names no file
     }
-    if (c == '\\') return std::nullopt;  // never a separator here; refused to avoid any doubt
+    if (c == '\\') return false;  // never a separator here; refused to avoid any doubt
     out.push_back(c);
   }
   // Dot segments are gone (the path is normalised); a segment starting with '.' is a dotfile.
   const bool wellKnown = out == ".well-known" || out.starts_with(".well-known/");  // RFC 8615
   size_t at = 0;
   while (at < out.size()) {
-    if (out[at] == '.' && !dotfiles && !(at == 0 && wellKnown)) return std::nullopt;
+    if (out[at] == '.' && !dotfiles && !(at == 0 && wellKnown)) return false;
     const size_t slash = out.find('/', at);
     if (slash == std::string::npos) break;
     at = slash + 1;
   }
-  return out;
+  return true;
 }
 
 OpenedFile openBeneath(int rootFd, const std::string& relative) {

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "weir/http/http_date.h"
+
 namespace weir::static_files {
 namespace {
 
@@ -28,6 +30,7 @@ FileRecord OpenFileCache::load(int rootFd, const std::string& relative, UniqueFd
   r.mtimeNs = static_cast<int64_t>(f.st.st_mtim.tv_sec) * 1'000'000'000 + f.st.st_mtim.tv_nsec;
   if (f.status != OpenStatus::kFile) return r;
   r.etag = fmt::format("\"{:x}-{:x}-{:x}\"", r.inode, r.size, r.mtimeNs);
+  r.validatorHeaders = fmt::format("Last-Modified: {}\r\nETag: {}\r\n", http::formatHttpDate(r.mtime), r.etag);
   if (r.size <= config_.max_file) {
     auto contents = std::make_shared<std::string>(r.size, '\0');
     size_t done = 0;
@@ -42,8 +45,8 @@ FileRecord OpenFileCache::load(int rootFd, const std::string& relative, UniqueFd
   return r;
 }
 
-const FileRecord& OpenFileCache::lookup(int site, int rootFd, const std::string& relative, int64_t nowMs,
-                                        UniqueFd* opened) {
+std::shared_ptr<FileRecord> OpenFileCache::lookup(int site, int rootFd, const std::string& relative, int64_t nowMs,
+                                                  UniqueFd* opened) {
   std::string& key = key_;  // reused: a hit allocates nothing
   key.clear();
   fmt::format_to(std::back_inserter(key), "{}", site);
@@ -54,21 +57,22 @@ const FileRecord& OpenFileCache::lookup(int site, int rootFd, const std::string&
     lru_.splice(lru_.begin(), lru_, it->second.lru);
     return it->second.record;
   }
-  FileRecord fresh = load(rootFd, relative, opened);
+  auto fresh = std::make_shared<FileRecord>(load(rootFd, relative, opened));
   if (it != map_.end()) {
-    bytes_ -= costOf(key, it->second.record);
-    // Unchanged: keep the bytes already read (the new read may have been skipped).
-    if (sameFile(it->second.record, fresh) && it->second.record.contents && !fresh.contents)
-      fresh.contents = it->second.record.contents;
-    it->second.record = std::move(fresh);
+    bytes_ -= costOf(key, *it->second.record);
+    // Unchanged: keep what is known already (the bytes, the siblings).
+    if (sameFile(*it->second.record, *fresh)) {
+      fresh = it->second.record;
+      fresh->siblingsKnown = false;  // a .br / .gz may have appeared: look again once
+    }
+    it->second.record = fresh;
     it->second.checkedAtMs = nowMs;
     lru_.splice(lru_.begin(), lru_, it->second.lru);
   } else {
     lru_.push_front(key);
-    it = map_.emplace(key, Entry{std::move(fresh), nowMs, lru_.begin()}).first;
+    it = map_.emplace(key, Entry{fresh, nowMs, lru_.begin()}).first;
   }
-  bytes_ += costOf(key, it->second.record);
-  // Keep this one even if it alone is over the limit: the caller holds a reference to it.
+  bytes_ += costOf(key, *it->second.record);
   evictBeyond(config_.total);
   return it->second.record;
 }
@@ -76,7 +80,7 @@ const FileRecord& OpenFileCache::lookup(int site, int rootFd, const std::string&
 void OpenFileCache::evictBeyond(size_t limit) {
   while (bytes_ > limit && lru_.size() > 1) {
     auto victim = map_.find(lru_.back());
-    bytes_ -= costOf(victim->first, victim->second.record);
+    bytes_ -= costOf(victim->first, *victim->second.record);
     map_.erase(victim);
     lru_.pop_back();
   }

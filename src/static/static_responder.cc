@@ -41,16 +41,23 @@ bool accepts(const http::HeaderMap& headers, std::string_view coding) {
   return false;
 }
 
-/// IMF-fixdate of `t`, formatted once per second per worker.
-const std::string& cachedHttpDate(std::time_t t) {
-  thread_local std::time_t last = -1;
-  thread_local std::string text;
-  if (t != last) {
-    text = http::formatHttpDate(t);
-    last = t;
+/// An HTTP date formatted at most once per second (per worker: thread_local instances).
+class DateText {
+ public:
+  const std::string& at(std::time_t t) {
+    if (t != last_) {
+      text_ = http::formatHttpDate(t);
+      last_ = t;
+    }
+    return text_;
   }
-  return text;
-}
+
+ private:
+  std::time_t last_ = -1;
+  std::string text_;
+};
+thread_local DateText gDateHeader;
+thread_local DateText gExpiresHeader;
 
 StaticResponse errorResponse(int status, std::string_view body) {
   StaticResponse r;
@@ -65,40 +72,40 @@ StaticResponse errorResponse(int status, std::string_view body) {
 
 }  // namespace
 
-bool StaticResponder::choose(const StaticSite& site, const std::string& relative, const http::RequestHead& req,
-                             int64_t nowMs, Chosen* out) {
+bool StaticResponder::choose(const StaticSite& site, const http::RequestHead& req, int64_t nowMs, Chosen* out) {
   const int root = site.root.get();
-  if (site.config.precompressed) {
-    for (std::string_view encoding : {"br", "gzip"}) {
-      const std::string sibling = relative + (encoding == "br" ? ".br" : ".gz");
-      UniqueFd fd;
-      const FileRecord& r = cache_.lookup(site.id, root, sibling, nowMs, &fd);
-      if (r.status != OpenStatus::kFile) continue;
-      out->vary = true;  // the answer depends on Accept-Encoding
-      if (!out->encoding.empty() || !accepts(req.headers, encoding)) continue;
-      out->record = r;
-      out->relative = sibling;
-      out->encoding = encoding;
-      out->fd = std::move(fd);
-    }
-    if (!out->encoding.empty()) return true;
+  out->record = cache_.lookup(site.id, root, relative_, nowMs, &out->fd);
+  FileRecord& file = *out->record;
+  if (file.status != OpenStatus::kFile) return false;
+  if (!site.config.precompressed) return true;
+  if (!file.siblingsKnown) {  // once per version of the file (and per revalidation)
+    UniqueFd unused;
+    file.hasBr = cache_.lookup(site.id, root, relative_ + ".br", nowMs, &unused)->status == OpenStatus::kFile;
+    file.hasGz = cache_.lookup(site.id, root, relative_ + ".gz", nowMs, &unused)->status == OpenStatus::kFile;
+    file.siblingsKnown = true;
   }
-  UniqueFd fd;
-  const FileRecord& r = cache_.lookup(site.id, root, relative, nowMs, &fd);
-  out->record = r;
-  out->relative = relative;
-  out->fd = std::move(fd);
-  return r.status == OpenStatus::kFile;
+  out->vary = file.hasBr || file.hasGz;  // the answer depends on Accept-Encoding
+  for (std::string_view encoding : {"br", "gzip"}) {
+    if (!(encoding == "br" ? file.hasBr : file.hasGz) || !accepts(req.headers, encoding)) continue;
+    sibling_ = relative_;
+    sibling_ += encoding == "br" ? ".br" : ".gz";
+    UniqueFd fd;
+    std::shared_ptr<FileRecord> compressed = cache_.lookup(site.id, root, sibling_, nowMs, &fd);
+    if (compressed->status != OpenStatus::kFile) continue;  // gone since: the next one, or the original
+    out->record = std::move(compressed);
+    out->encoding = encoding;
+    out->fd = std::move(fd);
+    break;
+  }
+  return true;
 }
 
 StaticResponse StaticResponder::respond(const StaticSite& site, std::string_view path, std::string_view query,
                                         bool hasQuery, const http::RequestHead& req, int64_t nowMs, std::time_t now) {
-  const std::optional<std::string> relative = relativeFilePath(path, site.config.dotfiles);
-  if (!relative) return errorResponse(404, kNotFound);  // a hostile or hidden name: never passed on
+  if (!relativeFilePath(path, site.config.dotfiles, relative_)) return errorResponse(404, kNotFound);  // hostile or hidden
   Chosen chosen;
-  std::string target = *relative;
-  if (!choose(site, target, req, nowMs, &chosen)) {
-    const OpenStatus status = chosen.record.status;
+  if (!choose(site, req, nowMs, &chosen)) {
+    const OpenStatus status = chosen.record->status;
     if (status == OpenStatus::kForbidden) return errorResponse(403, kForbidden);
     if (status == OpenStatus::kError) return errorResponse(500, kServerError);
     if (status != OpenStatus::kDirectory || site.config.index.empty()) return {};  // missing: the fallback decides
@@ -107,19 +114,20 @@ StaticResponse StaticResponder::respond(const StaticSite& site, std::string_view
       fmt::format_to(std::back_inserter(r.head), "Location: {}/{}{}\r\n", path, hasQuery ? "?" : "", query);
       return r;
     }
-    target = target.empty() ? site.config.index : target + (target.ends_with('/') ? "" : "/") + site.config.index;
+    if (!relative_.empty() && !relative_.ends_with('/')) relative_ += '/';
+    relative_ += site.config.index;
     chosen = Chosen{};
-    if (!choose(site, target, req, nowMs, &chosen)) return {};
+    if (!choose(site, req, nowMs, &chosen)) return {};
   }
   if (!req.isHead() && req.method != "GET") return errorResponse(405, kMethodNotAllowed);
   StaticResponse r;
-  finish(site, chosen, target, req, now, &r);
+  finish(site, chosen, relative_, req, now, &r);
   return r;
 }
 
 void StaticResponder::finish(const StaticSite& site, Chosen& chosen, std::string_view path, const http::RequestHead& req,
                              std::time_t now, StaticResponse* r) {
-  const FileRecord& file = chosen.record;
+  const FileRecord& file = *chosen.record;
   const Validators validators{file.etag, file.mtime};
   r->outcome = StaticResponse::Outcome::kServed;
   const Precondition pre = evaluatePreconditions(req.headers, validators);
@@ -129,14 +137,16 @@ void StaticResponder::finish(const StaticSite& site, Chosen& chosen, std::string
               : pre == Precondition::kFailed    ? 412
               : range.kind == RangeDecision::Kind::kPartial ? 206
               : range.kind == RangeDecision::Kind::kUnsatisfiable ? 416 : 200;
+  // Appended piece by piece: this runs for every file served (fmt costs several percent here).
   std::string& h = r->head;
-  fmt::format_to(std::back_inserter(h), "HTTP/1.1 {} {}\r\nDate: {}\r\n", r->status, http::statusReason(r->status),
-                 cachedHttpDate(now));
-  fmt::format_to(std::back_inserter(h), "Last-Modified: {}\r\nETag: {}\r\n", http::formatHttpDate(file.mtime), file.etag);
+  h.reserve(512);
+  h.append("HTTP/1.1 ").append(fmt::format_int(r->status).c_str()).append(" ").append(http::statusReason(r->status));
+  h.append("\r\nDate: ").append(gDateHeader.at(now)).append("\r\n").append(file.validatorHeaders);
   if (const auto& expires = site.config.expires) {
     const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(*expires).count();
-    fmt::format_to(std::back_inserter(h), "Cache-Control: public, max-age={}{}\r\nExpires: {}\r\n", seconds,
-                   seconds >= 365 * 86400 ? ", immutable" : "", http::formatHttpDate(now + seconds));
+    h.append("Cache-Control: public, max-age=").append(fmt::format_int(seconds).c_str());
+    h.append(seconds >= 365 * 86400 ? ", immutable\r\nExpires: " : "\r\nExpires: ");
+    h.append(gExpiresHeader.at(now + seconds)).append("\r\n");
   }
   if (chosen.vary) h += "Vary: Accept-Encoding\r\n";
   if (r->status == 304 || r->status == 412) {
@@ -144,8 +154,8 @@ void StaticResponder::finish(const StaticSite& site, Chosen& chosen, std::string
     return;
   }
   // The type is the original name's: style.css.gz is text/css with Content-Encoding: gzip.
-  fmt::format_to(std::back_inserter(h), "Content-Type: {}\r\nAccept-Ranges: bytes\r\n", mime_.lookup(path));
-  if (!chosen.encoding.empty()) fmt::format_to(std::back_inserter(h), "Content-Encoding: {}\r\n", chosen.encoding);
+  h.append("Content-Type: ").append(mime_.lookup(path)).append("\r\nAccept-Ranges: bytes\r\n");
+  if (!chosen.encoding.empty()) h.append("Content-Encoding: ").append(chosen.encoding).append("\r\n");
   if (r->status == 416) {
     fmt::format_to(std::back_inserter(h), "Content-Range: bytes */{}\r\nContent-Length: 0\r\n", file.size);
     return;
@@ -154,7 +164,7 @@ void StaticResponder::finish(const StaticSite& site, Chosen& chosen, std::string
   r->length = range.kind == RangeDecision::Kind::kPartial ? range.range.length : file.size;
   if (r->status == 206)
     fmt::format_to(std::back_inserter(h), "Content-Range: bytes {}-{}/{}\r\n", r->offset, r->offset + r->length - 1, file.size);
-  fmt::format_to(std::back_inserter(h), "Content-Length: {}\r\n", r->length);
+  h.append("Content-Length: ").append(fmt::format_int(r->length).c_str()).append("\r\n");
   if (req.isHead()) {
     r->length = 0;
     return;
@@ -165,7 +175,8 @@ void StaticResponder::finish(const StaticSite& site, Chosen& chosen, std::string
     r->file = std::move(chosen.fd);
   } else {
     // Too large to keep and known from memory: open it again for this response.
-    OpenedFile f = openBeneath(site.root.get(), chosen.relative);
+    const std::string& name = chosen.encoding.empty() ? relative_ : sibling_;
+    OpenedFile f = openBeneath(site.root.get(), name);
     if (f.status != OpenStatus::kFile || static_cast<uint64_t>(f.st.st_size) != file.size) {
       *r = errorResponse(503, "503 Service Unavailable: the file changed; try again.\n");
       return;

@@ -57,6 +57,8 @@ struct OpenedFile {
 /// Turns a normalised request path into a path relative to the root ("css/site.css"; "" for
 /// the root itself); nullopt when it must not be served (see above).
 std::optional<std::string> relativeFilePath(std::string_view path, bool dotfiles);
+/// The same into `out` (reused: no allocation once it is large enough); false when refused.
+bool relativeFilePath(std::string_view path, bool dotfiles, std::string& out);
 
 /// Opens `relative` (from relativeFilePath) beneath `rootFd`.
 OpenedFile openBeneath(int rootFd, const std::string& relative);

@@ -27,7 +27,12 @@ struct FileRecord {
   std::time_t mtime = 0;
   int64_t mtimeNs = 0;
   std::string etag;                              // strong, quoted
+  std::string validatorHeaders;                  // "Last-Modified: ...\r\nETag: ...\r\n"
   std::shared_ptr<const std::string> contents;  // small files only
+  // Filled in by the responder the first time it serves this version of the file.
+  bool siblingsKnown = false;
+  bool hasBr = false;  // NAME.br exists
+  bool hasGz = false;  // NAME.gz exists
 };
 
 class OpenFileCache {
@@ -37,14 +42,15 @@ class OpenFileCache {
   /// The record of `relative` beneath `rootFd` (site `site`), from memory when fresh. When the
   /// file had to be opened and is a regular file, *opened holds its descriptor (for sending a
   /// file too large to keep); otherwise *opened is left empty.
-  const FileRecord& lookup(int site, int rootFd, const std::string& relative, int64_t nowMs, UniqueFd* opened);
+  /// The record stays valid for as long as the caller holds it, even if it is evicted.
+  std::shared_ptr<FileRecord> lookup(int site, int rootFd, const std::string& relative, int64_t nowMs, UniqueFd* opened);
 
   size_t bytes() const { return bytes_; }
   size_t entries() const { return map_.size(); }
 
  private:
   struct Entry {
-    FileRecord record;
+    std::shared_ptr<FileRecord> record;
     int64_t checkedAtMs = 0;
     std::list<std::string>::iterator lru;
   };

@@ -44,19 +44,20 @@ class StaticResponder {
 
  private:
   struct Chosen {
-    FileRecord record;  // a copy: a later lookup may evict the cache's
-    std::string relative;
+    std::shared_ptr<FileRecord> record;
     std::string_view encoding;  // "", "br", "gzip"
     bool vary = false;
     UniqueFd fd;
   };
-  bool choose(const StaticSite& site, const std::string& relative, const http::RequestHead& req, int64_t nowMs,
-              Chosen* out);
+  /// The file for `relative_`, or its precompressed sibling; false when there is no such file.
+  bool choose(const StaticSite& site, const http::RequestHead& req, int64_t nowMs, Chosen* out);
   void finish(const StaticSite& site, Chosen& chosen, std::string_view path, const http::RequestHead& req,
               std::time_t now, StaticResponse* r);
 
   OpenFileCache cache_;
   const MimeTypes& mime_;
+  std::string relative_;  // reused per request
+  std::string sibling_;
 };
 
 }  // namespace weir::static_files
