@@ -18,10 +18,13 @@ void readRoot(const YamlCursor& value, const std::string& baseDir, std::string* 
   std::error_code ec;
   path = std::filesystem::absolute(path, ec).lexically_normal();
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+  const bool exists = ::stat(path.c_str(), &st) == 0;
+  if (exists && !S_ISDIR(st.st_mode)) {
     value.error("'" + *text + "' is not a directory");
     return;
   }
+  // As nginx: a root that does not exist (yet) is not fatal; its files are missing until then.
+  if (!exists) value.warning("'" + *text + "' does not exist: this rule finds no file until it does (and weir restarts)");
   *root = path.string();
   if (root->size() > 1 && root->back() == '/') root->pop_back();
 }

@@ -25,10 +25,7 @@ std::unique_ptr<Runtime> buildRuntime(std::shared_ptr<const config::Config> conf
     for (const config::StaticRuleConfig& rule : fe.statics) {
       std::string error;
       std::unique_ptr<static_files::StaticSite> site = static_files::StaticSite::open(rule, nextStaticId++, &error);
-      if (!site) {
-        log::error("frontend {}: static root {}", fe.name, error);
-        return nullptr;
-      }
+      if (!site->root.valid()) log::warning("frontend {}: static root {}: its files are missing", fe.name, error);
       f.statics.push_back(std::move(site));
     }
     for (const auto& bind : fe.binds)

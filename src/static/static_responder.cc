@@ -103,6 +103,7 @@ bool StaticResponder::choose(const StaticSite& site, const http::RequestHead& re
 StaticResponse StaticResponder::respond(const StaticSite& site, std::string_view path, std::string_view query,
                                         bool hasQuery, const http::RequestHead& req, int64_t nowMs, std::time_t now) {
   if (!relativeFilePath(path, site.config.dotfiles, relative_)) return errorResponse(404, kNotFound);  // hostile or hidden
+  if (!site.root.valid()) return {};  // the root did not exist at start: every file is missing
   Chosen chosen;
   if (!choose(site, req, nowMs, &chosen)) {
     const OpenStatus status = chosen.record->status;

@@ -12,10 +12,7 @@ std::unique_ptr<StaticSite> StaticSite::open(const config::StaticRuleConfig& con
   site->id = id;
   site->config = config;
   site->root = UniqueFd(::open(config.root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-  if (!site->root.valid()) {
-    *error = config.root + ": " + std::strerror(errno);
-    return nullptr;
-  }
+  if (!site->root.valid()) *error = config.root + ": " + std::strerror(errno);
   return site;
 }
 

@@ -219,18 +219,25 @@ TEST_F(StaticFilesTest, KeepAliveAndPipelinedFilesComeBackInOrder) {
   EXPECT_EQ(client.readResponse().body, "app\n");
 }
 
-TEST(StaticFilesConfig, RootThatIsNotADirectoryIsAConfigError) {
-  const WeirCheck check = WeirInstance::check(R"(frontends:
+TEST(StaticFilesConfig, RootThatIsAFileIsAConfigErrorAndAMissingOneAWarning) {
+  TempDir dir;
+  const std::string file = dir.writeFile("not-a-dir", "x").string();
+  const WeirCheck check = WeirInstance::check(fmt::format(R"(frontends:
   fe:
     bind: ["127.0.0.1:0"]
     static:
+      - root: {}
       - root: /nonexistent/weir/www
     default_backend: be
 backends:
-  be: { servers: [{ name: s1, address: "127.0.0.1:9" }] }
-)");
+  be: {{ servers: [{{ name: s1, address: "127.0.0.1:9" }}] }}
+)",
+                                                          file));
   EXPECT_EQ(check.exitCode, 1);
-  EXPECT_NE(check.output.find("weir.yaml:5:15: frontends.fe.static[0].root: '/nonexistent/weir/www' is not a directory"),
+  EXPECT_NE(check.output.find("weir.yaml:5:15: frontends.fe.static[0].root: '" + file + "' is not a directory"),
+            std::string::npos)
+      << check.output;
+  EXPECT_NE(check.output.find("weir.yaml:6:15: frontends.fe.static[1].root: '/nonexistent/weir/www' does not exist"),
             std::string::npos)
       << check.output;
 }

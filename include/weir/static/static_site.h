@@ -15,7 +15,8 @@ struct StaticSite {
   config::StaticRuleConfig config;
   UniqueFd root;
 
-  /// Opens config.root; nullptr with *error set when it cannot be opened as a directory.
+  /// Opens config.root; when it cannot be opened as a directory, `root` is left invalid (every
+  /// file is then missing) and *error says why.
   static std::unique_ptr<StaticSite> open(const config::StaticRuleConfig& config, int id, std::string* error);
 };
 
