@@ -479,3 +479,11 @@ record_args=()
 echo
 python3 "$BENCH/compare.py" --runs "$RUNS" --clk-tck "$CLK_TCK" --header "$RUN/header.md" \
   --sanity "$SANITY" --lognotes "$LOGNOTES" "${record_args[@]}"
+
+# Routing's own cost, in-process: steadier than the end-to-end rules case on a busy machine.
+if [[ -x $BUILD/weir-route-cost ]]; then
+  taskset -c "$PROXY_CPU" "$BUILD/weir-route-cost" >"$RUN/route-cost.txt" 2>&1 || true
+  echo
+  echo "In-process: $(cat "$RUN/route-cost.txt")"
+  ((RECORD)) && printf '\nIn-process (bench/route_cost.cc, pinned to core %s): %s\n' "$PROXY_CPU" "$(cat "$RUN/route-cost.txt")" >>"$BENCH/RESULTS.md"
+fi
