@@ -485,5 +485,7 @@ if [[ -x $BUILD/weir-route-cost ]]; then
   taskset -c "$PROXY_CPU" "$BUILD/weir-route-cost" >"$RUN/route-cost.txt" 2>&1 || true
   echo
   echo "In-process: $(cat "$RUN/route-cost.txt")"
-  ((RECORD)) && printf '\nIn-process (bench/route_cost.cc, pinned to core %s): %s\n' "$PROXY_CPU" "$(cat "$RUN/route-cost.txt")" >>"$BENCH/RESULTS.md"
+  if ((RECORD)); then
+    printf '\nIn-process (bench/route_cost.cc, pinned to core %s): %s\n' "$PROXY_CPU" "$(cat "$RUN/route-cost.txt")" >>"$BENCH/RESULTS.md"
+  fi
 fi
