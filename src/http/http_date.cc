@@ -14,7 +14,7 @@ std::string formatHttpDate(std::time_t t) {
 }
 
 std::optional<std::time_t> parseHttpDate(std::string_view text) {
-  if (text.size() > 64) return std::nullopt;
+  if (text.size() > 64 || text.find('\0') != std::string_view::npos) return std::nullopt;
   char buf[65];
   std::memcpy(buf, text.data(), text.size());
   buf[text.size()] = '\0';

@@ -83,7 +83,7 @@ RangeDecision decideRange(const http::HeaderMap& request, const Validators& v, u
     if (!current) return {};  // the client's copy is stale: the whole file
   }
   std::string_view spec = trim(*range);
-  if (!spec.starts_with("bytes=")) return {};  // an unknown unit is ignored
+  if (spec.size() < 6 || !http::equalsIgnoreCase(spec.substr(0, 6), "bytes=")) return {};  // an unknown unit is ignored
   spec.remove_prefix(6);
   if (spec.find(',') != std::string_view::npos) return {};  // several ranges: the whole file
   const std::optional<ByteRange> r = parseSpec(spec, size);

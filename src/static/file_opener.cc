@@ -20,6 +20,8 @@ OpenStatus statusOf(int error) {
     case ENAMETOOLONG:
     case ELOOP:   // a symlink where none may be
     case EXDEV:   // RESOLVE_BENEATH: the path would leave the root
+    case ENXIO:   // a unix socket
+    case ENODEV:  // a device without a driver
       return OpenStatus::kNotFound;
     case EACCES:
     case EPERM:
@@ -86,8 +88,10 @@ bool relativeFilePath(std::string_view path, bool dotfiles, std::string& out) {
   const bool wellKnown = out == ".well-known" || out.starts_with(".well-known/");  // RFC 8615
   size_t at = 0;
   while (at < out.size()) {
-    if (out[at] == '.' && !dotfiles && !(at == 0 && wellKnown)) return false;
     const size_t slash = out.find('/', at);
+    const std::string_view segment = std::string_view(out).substr(at, slash == std::string::npos ? std::string::npos : slash - at);
+    if (segment == "." || segment == "..") return false;  // normalised away already; never trusted here
+    if (out[at] == '.' && !dotfiles && !(at == 0 && wellKnown)) return false;
     if (slash == std::string::npos) break;
     at = slash + 1;
   }

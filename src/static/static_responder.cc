@@ -31,7 +31,8 @@ bool accepts(const http::HeaderMap& headers, std::string_view coding) {
       while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
       if (http::equalsIgnoreCase(token, coding)) {
         const std::string_view params = semi == std::string_view::npos ? std::string_view() : item.substr(semi + 1);
-        const size_t q = params.find("q=");
+        size_t q = params.find("q=");
+        if (q == std::string_view::npos) q = params.find("Q=");  // the name is case-insensitive
         return q == std::string_view::npos || params.substr(q + 2).find_first_not_of("0. ") != std::string_view::npos;
       }
       if (comma == std::string_view::npos) break;
@@ -150,7 +151,8 @@ void StaticResponder::finish(const StaticSite& site, Chosen& chosen, std::string
     h.append(gExpiresHeader.at(now + seconds)).append("\r\n");
   }
   if (chosen.vary) h += "Vary: Accept-Encoding\r\n";
-  if (r->status == 304 || r->status == 412) {
+  if (r->status == 304) return;  // RFC 9110 8.6: no Content-Length unless it is the 200's
+  if (r->status == 412) {
     h += "Content-Length: 0\r\n";
     return;
   }
@@ -178,7 +180,9 @@ void StaticResponder::finish(const StaticSite& site, Chosen& chosen, std::string
     // Too large to keep and known from memory: open it again for this response.
     const std::string& name = chosen.encoding.empty() ? relative_ : sibling_;
     OpenedFile f = openBeneath(site.root.get(), name);
-    if (f.status != OpenStatus::kFile || static_cast<uint64_t>(f.st.st_size) != file.size) {
+    const int64_t mtimeNs = static_cast<int64_t>(f.st.st_mtim.tv_sec) * 1'000'000'000 + f.st.st_mtim.tv_nsec;
+    if (f.status != OpenStatus::kFile || static_cast<uint64_t>(f.st.st_size) != file.size || f.st.st_ino != file.inode ||
+        mtimeNs != file.mtimeNs) {  // replaced since: not under the old validators
       *r = errorResponse(503, "503 Service Unavailable: the file changed; try again.\n");
       return;
     }
