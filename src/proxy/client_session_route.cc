@@ -57,10 +57,7 @@ bool ClientSession::serveStatic(int rule, const route::TargetParts& parts) {
       site, routePath_, parts.query, parts.hasQuery, req, steadyNowMs(), std::chrono::system_clock::to_time_t(now));
   if (r.outcome == static_files::StaticResponse::Outcome::kMissing) {
     if (site.config.fallback_backend) return false;
-    r = static_files::StaticResponse{};
-    r.status = 404;
-    r.errorBody = "404 Not Found\n";
-    r.head = "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nContent-Length: 14\r\n";
+    r = static_files::StaticResponder::notFound();
   }
   const bool close = req.hasBody() || closeAfterResponse_ || clientEof_;
   r.head.append(close ? "Connection: close\r\n\r\n" : req.versionMinor == 0 ? "Connection: keep-alive\r\n\r\n" : "\r\n");

@@ -73,6 +73,8 @@ StaticResponse errorResponse(int status, std::string_view body) {
 
 }  // namespace
 
+StaticResponse StaticResponder::notFound() { return errorResponse(404, kNotFound); }
+
 bool StaticResponder::choose(const StaticSite& site, const http::RequestHead& req, int64_t nowMs, Chosen* out) {
   const int root = site.root.get();
   out->record = cache_.lookup(site.id, root, relative_, nowMs, &out->fd);

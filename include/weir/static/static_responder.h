@@ -41,6 +41,8 @@ class StaticResponder {
                          const http::RequestHead& req, int64_t nowMs, std::time_t now);
 
   const OpenFileCache& cache() const { return cache_; }
+  /// The 404 of a rule whose fallback is 404.
+  static StaticResponse notFound();
 
  private:
   struct Chosen {
