@@ -82,7 +82,7 @@ std::string_view MimeTypes::lookup(std::string_view path) const {
   const size_t dot = path.rfind('.');
   if (dot == std::string_view::npos || (slash != std::string_view::npos && dot < slash)) return "application/octet-stream";
   const std::string_view extension = path.substr(dot + 1);
-  char lower[16];
+  char lower[64];  // longer than any registered extension (sarif-external-properties: 25)
   if (extension.empty() || extension.size() > sizeof(lower)) return "application/octet-stream";
   for (size_t i = 0; i < extension.size(); ++i) lower[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(extension[i])));
   const std::string_view key(lower, extension.size());

@@ -19,7 +19,8 @@ bool sameFile(const FileRecord& a, const FileRecord& b) {
 
 }  // namespace
 
-FileRecord OpenFileCache::load(int rootFd, const std::string& relative, UniqueFd* opened) const {
+FileRecord OpenFileCache::load(int rootFd, const std::string& relative, const FileRecord* previous,
+                               UniqueFd* opened) const {
   OpenedFile f = openBeneath(rootFd, relative);
   FileRecord r;
   r.status = f.status;
@@ -29,6 +30,10 @@ FileRecord OpenFileCache::load(int rootFd, const std::string& relative, UniqueFd
   r.mtime = f.st.st_mtim.tv_sec;
   r.mtimeNs = static_cast<int64_t>(f.st.st_mtim.tv_sec) * 1'000'000'000 + f.st.st_mtim.tv_nsec;
   if (f.status != OpenStatus::kFile) return r;
+  if (previous != nullptr && sameFile(*previous, r)) {  // revalidated, unchanged: nothing to read again
+    *opened = std::move(f.fd);
+    return r;
+  }
   r.etag = fmt::format("\"{:x}-{:x}-{:x}\"", r.inode, r.size, r.mtimeNs);
   r.validatorHeaders = fmt::format("Last-Modified: {}\r\nETag: {}\r\n", http::formatHttpDate(r.mtime), r.etag);
   if (r.size <= config_.max_file) {
@@ -57,10 +62,11 @@ std::shared_ptr<FileRecord> OpenFileCache::lookup(int site, int rootFd, const st
     lru_.splice(lru_.begin(), lru_, it->second.lru);
     return it->second.record;
   }
-  auto fresh = std::make_shared<FileRecord>(load(rootFd, relative, opened));
+  const FileRecord* previous = it != map_.end() ? it->second.record.get() : nullptr;
+  auto fresh = std::make_shared<FileRecord>(load(rootFd, relative, previous, opened));
   if (it != map_.end()) {
     bytes_ -= costOf(key, *it->second.record);
-    // Unchanged: keep what is known already (the bytes, the siblings).
+    // Unchanged: keep what is known already (the bytes, the validators, the siblings).
     if (sameFile(*it->second.record, *fresh)) {
       fresh = it->second.record;
       fresh->siblingsKnown = false;  // a .br / .gz may have appeared: look again once

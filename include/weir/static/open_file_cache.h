@@ -54,7 +54,8 @@ class OpenFileCache {
     int64_t checkedAtMs = 0;
     std::list<std::string>::iterator lru;
   };
-  FileRecord load(int rootFd, const std::string& relative, UniqueFd* opened) const;
+  /// Opens and describes `relative`; reads its bytes unless `previous` is the same file.
+  FileRecord load(int rootFd, const std::string& relative, const FileRecord* previous, UniqueFd* opened) const;
   void evictBeyond(size_t limit);
 
   config::StaticCacheConfig config_;
