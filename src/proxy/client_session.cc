@@ -104,7 +104,6 @@ void ClientSession::handleClientWrite() {
     clientOutputPaused_ = false;
     parseRequest();
     flushBoth();
-    return;
   }
   if (upstreamReadPaused_ && upstream_) {
     upstreamReadPaused_ = false;
@@ -179,6 +178,7 @@ void ClientSession::parseRequest() {
         return;  // resumed by the write callback, armed by sendNow while bytes remain
       }
     }
+    clientOutputPaused_ = false;  // under the mark: flushBoth may write (and re-arm) again
     if (requestPassthrough_) {
       passRequestBody(in);
       return;  // body complete (pipelined bytes wait) or more bytes needed
@@ -394,11 +394,12 @@ void ClientSession::closeAfterFlush() {
 // what the client still sends, until it closes, kLingerTime passes or kLingerMaxBytes arrive
 // (nginx: lingering_close), so the client reads our reply before it sees the connection end.
 void ClientSession::finishClosing() {
+  if (lingerStarted_) return;  // a write callback queued before the close: the drain goes on
   if (!lingering_) {
     destroy();
     return;
   }
-  lingering_ = false;  // once
+  lingerStarted_ = true;
   shutdown(bufferevent_getfd(client_.get()), SHUT_WR);
   bufferevent_disable(client_.get(), EV_WRITE);
   bufferevent_set_timeouts(client_.get(), nullptr, nullptr);
@@ -447,6 +448,13 @@ void ClientSession::handleTimer() {
   switch (timerRole_) {
     case TimerRole::kKeepAlive:
     case TimerRole::kHttpRequest:
+      // A reply still going out (a large file, replies to pipelined requests) is not idleness:
+      // the client's write timeout (timeout.client) bounds a client that stops reading.
+      if (evbuffer_get_length(bufferevent_get_output(client_.get())) > 0) {
+        armTimer(timerRole_, timerRole_ == TimerRole::kKeepAlive ? feOptions_.timeout.http_keep_alive
+                                                                 : feOptions_.timeout.http_request);
+        return;
+      }
       // Nothing of a request yet: an idle keep-alive connection simply closes.
       if (!requestParser_.messageStarted() && evbuffer_get_length(bufferevent_get_input(client_.get())) == 0) {
         if (requestsServed_ == 0 && !feOptions_.dontlognull) failExchange(Failure::kRequestTimeout);

@@ -49,6 +49,23 @@ bool ClientSession::routeRequest(http::RequestHead& req) {
   return false;
 }
 
+namespace {
+
+/// Bytes of a file kept in memory: small slices are copied (cheaper than a reference's
+/// bookkeeping); larger ones are referenced, so a connection never holds a copy of a big file.
+void addCachedBytes(evbuffer* out, const std::shared_ptr<const std::string>& contents, uint64_t offset, uint64_t length) {
+  constexpr uint64_t kCopyLimit = 64 * 1024;
+  if (length <= kCopyLimit) {
+    evbuffer_add(out, contents->data() + offset, length);
+    return;
+  }
+  auto holder = std::make_unique<std::shared_ptr<const std::string>>(contents);
+  auto release = [](const void*, size_t, void* h) { std::unique_ptr<std::shared_ptr<const std::string>>(static_cast<std::shared_ptr<const std::string>*>(h)); };
+  if (evbuffer_add_reference(out, contents->data() + offset, length, release, holder.get()) == 0) holder.release();
+}
+
+}  // namespace
+
 bool ClientSession::serveStatic(int rule, const route::TargetParts& parts) {
   const http::RequestHead& req = requestParser_.request();
   const static_files::StaticSite& site = *fe_.statics[static_cast<size_t>(rule)];
@@ -68,7 +85,7 @@ bool ClientSession::serveStatic(int rule, const route::TargetParts& parts) {
     evbuffer_add(out, r.errorBody.data(), r.errorBody.size());
     bytesOut_ += r.errorBody.size();
   } else if (r.length > 0 && r.contents) {
-    evbuffer_add(out, r.contents->data() + r.offset, r.length);
+    addCachedBytes(out, r.contents, r.offset, r.length);
     bytesOut_ += r.length;
   } else if (r.length > 0 && r.file.valid()) {
     // sendfile(2) from the page cache: the file is never read into memory (the fd is the buffer's now).

@@ -73,20 +73,16 @@ std::optional<Router> Router::build(const config::FrontendConfig& fe, const conf
   auto rules = [&](const std::vector<config::RuleLine>& lines, RuleSide side, std::vector<HttpRule>* out) {
     for (const config::RuleLine& line : lines) {
       ok &= parseLine(line, onError, [&](std::span<const RuleWord> words, std::vector<RuleError>* errors) {
-        if (std::optional<HttpRule> rule = parseHttpRule(words, side, r.acls_, baseDir, errors)) {
-          rule->text = line.text;  // as written, escapes and all
-          out->push_back(std::move(*rule));
-        }
+        std::optional<HttpRule> rule = parseHttpRule(words, side, r.acls_, baseDir, errors);
+        if (!rule) return;
+        std::string problem = side == RuleSide::kRequest ? requestSideProblem(rule->condition, r.acls_) : "";
+        if (!problem.empty()) return errors->push_back({0, std::move(problem)});
+        rule->text = line.text;  // as written, escapes and all
+        out->push_back(std::move(*rule));
       });
     }
   };
   rules(fe.http_request, RuleSide::kRequest, &r.requestRules_);
-  for (size_t i = 0; i < r.requestRules_.size(); ++i) {
-    if (std::string problem = requestSideProblem(r.requestRules_[i].condition, r.acls_); !problem.empty()) {
-      onError(fe.http_request[i], 0, problem);
-      ok = false;
-    }
-  }
   rules(fe.http_response, RuleSide::kResponse, &r.responseRules_);
   for (const config::StaticRuleConfig& rule : fe.statics) {
     r.staticConditions_.emplace_back();

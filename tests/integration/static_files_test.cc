@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 
 #include "support/fake_backend.h"
 #include "support/http_get.h"
@@ -217,6 +218,63 @@ TEST_F(StaticFilesTest, KeepAliveAndPipelinedFilesComeBackInOrder) {
   EXPECT_EQ(client.readResponse().body, "body { color: red }\n");
   EXPECT_EQ(client.readResponse().body.size(), big_.size());
   EXPECT_EQ(client.readResponse().body, "app\n");
+}
+
+TEST_F(StaticFilesTest, AClientThatPausesWhilePipeliningGetsEveryReply) {
+  const std::string file(40 * 1024, 'p');
+  site_.writeFile("www/forty.txt", file);
+  const std::string request = "GET /forty.txt HTTP/1.1\r\nHost: x\r\n\r\n";
+  std::string batch;
+  for (int i = 0; i < 150; ++i) batch += request;
+  TcpClient client(port());
+  // 150 requests unread: weir stops at its output's high-water mark (and the kernel's buffers
+  // fill). Then the client empties the socket before each new request, so every request
+  // arrives while weir holds replies back and the socket has room for all of them.
+  ASSERT_TRUE(client.send(batch, 10s));
+  std::string received;
+  for (int i = 0; i < 50; ++i) {
+    for (std::string chunk = client.readSome(20ms); !chunk.empty(); chunk = client.readSome(20ms)) received += chunk;
+    ASSERT_TRUE(client.send(request));
+  }
+  auto replies = [&] {
+    size_t n = 0;
+    for (size_t at = received.find("HTTP/1.1 200 "); at != std::string::npos; at = received.find("HTTP/1.1 200 ", at + 1)) ++n;
+    return n;
+  };
+  while (replies() < 200) {
+    const std::string chunk = client.readSome(5s);
+    if (chunk.empty()) break;
+    received += chunk;
+  }
+  EXPECT_EQ(replies(), 200u) << "replies left in weir's buffer with nothing armed to send them";
+}
+
+TEST(StaticFilesSlowClient, ADownloadLongerThanKeepAliveIsNotCutOff) {
+  TempDir site;
+  const std::string big(32 << 20, 'z');  // more than loopback's socket buffers hold
+  site.writeFile("www/big.bin", big);
+  WeirInstance weir(fmt::format(R"(global: {{ threads: 1, log: stdout }}
+defaults: {{ timeout: {{ http_keep_alive: 200ms, http_request: 200ms }} }}
+frontends:
+  fe:
+    bind: ["127.0.0.1:0"]
+    static:
+      - root: {}/www
+)",
+                                site.path().string()));
+  TcpClient client(weir.port());
+  ASSERT_TRUE(client.send("GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n"));
+  size_t received = client.readSome().size();
+  // A reader slower than the keep-alive timeout: the reply is still going out, so no timer may
+  // end the connection (timeout.client bounds a client that stops reading altogether).
+  std::this_thread::sleep_for(500ms);
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (received < big.size() + 200 && std::chrono::steady_clock::now() < deadline) {
+    const std::string chunk = client.readSome(2s);
+    if (chunk.empty()) break;
+    received += chunk.size();
+  }
+  EXPECT_GT(received, big.size()) << "the whole file (and its head) arrived";
 }
 
 TEST(StaticFilesConfig, RootThatIsAFileIsAConfigErrorAndAMissingOneAWarning) {

@@ -93,6 +93,18 @@ TEST(ConfigRules, EveryErrorOfOneRuleIsReported) {
                               "weir.yaml:6:26: frontends.fe.http_request[0]: undefined ACL 'nope'"}));
 }
 
+TEST(ConfigRules, AResponseTestInARequestRuleIsReportedAtItsOwnLineAfterAnEarlierError) {
+  const Messages errors = errorsOf("    http_request:\n"
+                                   "      - bogus-action\n"
+                                   "      - deny\n"
+                                   "      - deny if { status 200 }\n");
+
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_EQ(errors[0].substr(0, 47), "weir.yaml:6:9: frontends.fe.http_request[0]: un");
+  EXPECT_EQ(errors[1], "weir.yaml:8:9: frontends.fe.http_request[2]: '{ status 200 }' tests the response ('status 200'), "
+                       "which only http_response rules can do");
+}
+
 TEST(ConfigRules, UnterminatedQuoteInsideTheRuleIsPointedAt) {
   const Messages errors = errorsOf("    http_request:\n"
                                    "      - return string \"abc\n");

@@ -157,6 +157,7 @@ class ClientSession {
   std::string routePath_;  // the request's normalised path, as the rules saw and edited it
   bool clientOutputPaused_ = false;
   bool lingering_ = false;      // closing: drain what the client still sends (see finishClosing)
+  bool lingerStarted_ = false;
   size_t lingerDrained_ = 0;  // pipelined requests wait: local replies filled the output
 
   // the current exchange
