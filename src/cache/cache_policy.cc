@@ -9,12 +9,6 @@
 namespace weir::cache {
 namespace {
 
-std::string_view trim(std::string_view v) {
-  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
-  return v;
-}
-
 std::optional<int64_t> seconds(std::optional<std::string_view> value) {
   if (!value) return std::nullopt;
   int64_t n = 0;
@@ -36,11 +30,11 @@ std::optional<std::string_view> cacheControlDirective(const http::HeaderMap& hea
     std::string_view rest = h.value;
     while (!rest.empty()) {
       const size_t comma = rest.find(',');
-      const std::string_view item = trim(rest.substr(0, comma));
+      const std::string_view item = http::trimOws(rest.substr(0, comma));
       const size_t eq = item.find('=');
-      if (http::equalsIgnoreCase(trim(item.substr(0, eq)), name)) {
+      if (http::equalsIgnoreCase(http::trimOws(item.substr(0, eq)), name)) {
         if (eq == std::string_view::npos) return std::string_view();
-        std::string_view value = trim(item.substr(eq + 1));
+        std::string_view value = http::trimOws(item.substr(eq + 1));
         if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
         return value;
       }
@@ -81,9 +75,9 @@ Storability storability(const http::RequestHead& req, const http::ResponseHead& 
   if (!fresh) fresh = seconds(cacheControlDirective(h, "max-age"));
   if (!fresh) {
     if (const std::string* expires = h.get("expires")) {
-      const std::optional<std::time_t> at = http::parseHttpDate(trim(*expires));
+      const std::optional<std::time_t> at = http::parseHttpDate(http::trimOws(*expires));
       const std::string* dateText = h.get("date");
-      const std::optional<std::time_t> date = dateText ? http::parseHttpDate(trim(*dateText)) : std::nullopt;
+      const std::optional<std::time_t> date = dateText ? http::parseHttpDate(http::trimOws(*dateText)) : std::nullopt;
       fresh = at ? std::max<int64_t>(0, *at - date.value_or(now)) : 0;  // an invalid Expires is the past
     }
   }
@@ -98,7 +92,7 @@ Storability storability(const http::RequestHead& req, const http::ResponseHead& 
     std::string_view rest = field.value;
     while (!rest.empty()) {
       const size_t comma = rest.find(',');
-      const std::string_view name = trim(rest.substr(0, comma));
+      const std::string_view name = http::trimOws(rest.substr(0, comma));
       if (name == "*") return refuse("vary-star");
       if (!name.empty()) {
         std::string lower(name);

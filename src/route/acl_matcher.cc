@@ -85,12 +85,6 @@ bool containsWord(std::string_view sample, std::string_view word, Method m, bool
   return false;
 }
 
-std::string_view trimmed(std::string_view v) {
-  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
-  return v;
-}
-
 /// "example.com:8080" -> "example.com", "[::1]:80" -> "[::1]".
 std::string_view withoutPort(std::string_view host) {
   const size_t colon = host.rfind(':');
@@ -243,7 +237,7 @@ bool AclMatcher::anySample(const RequestFacts& facts, Visit&& visit) const {
     case Fetch::kMethod: return visit(facts.method);
     case Fetch::kHost: {
       const std::string* host = facts.headers != nullptr ? facts.headers->get("host") : nullptr;
-      return host != nullptr && visit(withoutPort(trimmed(*host)));
+      return host != nullptr && visit(withoutPort(http::trimOws(*host)));
     }
     case Fetch::kHeader:
       if (facts.headers == nullptr) return false;
@@ -253,7 +247,7 @@ bool AclMatcher::anySample(const RequestFacts& facts, Visit&& visit) const {
         std::string_view rest = h.value;
         while (true) {
           const size_t comma = rest.find(',');
-          if (visit(trimmed(rest.substr(0, comma)))) return true;
+          if (visit(http::trimOws(rest.substr(0, comma)))) return true;
           if (comma == std::string_view::npos) break;
           rest.remove_prefix(comma + 1);
         }

@@ -7,12 +7,6 @@
 namespace weir::static_files {
 namespace {
 
-std::string_view trim(std::string_view v) {
-  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
-  return v;
-}
-
 std::optional<uint64_t> number(std::string_view s) {
   uint64_t v = 0;
   if (s.empty()) return std::nullopt;
@@ -26,8 +20,8 @@ std::optional<uint64_t> number(std::string_view s) {
 std::optional<ByteRange> parseSpec(std::string_view spec, uint64_t size) {
   const size_t dash = spec.find('-');
   if (dash == std::string_view::npos) return std::nullopt;
-  const std::string_view a = trim(spec.substr(0, dash));
-  const std::string_view b = trim(spec.substr(dash + 1));
+  const std::string_view a = http::trimOws(spec.substr(0, dash));
+  const std::string_view b = http::trimOws(spec.substr(dash + 1));
   if (a.empty()) {  // suffix: the last N bytes
     const std::optional<uint64_t> n = number(b);
     if (!n) return std::nullopt;
@@ -45,11 +39,11 @@ std::optional<ByteRange> parseSpec(std::string_view spec, uint64_t size) {
 }  // namespace
 
 bool etagListMatches(std::string_view list, std::string_view etag, bool weak) {
-  if (trim(list) == "*") return true;
+  if (http::trimOws(list) == "*") return true;
   auto opaque = [](std::string_view tag) { return tag.starts_with("W/") ? tag.substr(2) : tag; };
   while (!list.empty()) {
     const size_t comma = list.find(',');
-    const std::string_view tag = trim(list.substr(0, comma));
+    const std::string_view tag = http::trimOws(list.substr(0, comma));
     if (weak ? opaque(tag) == opaque(etag) : (!tag.starts_with("W/") && tag == etag)) return true;
     if (comma == std::string_view::npos) break;
     list.remove_prefix(comma + 1);
@@ -61,13 +55,13 @@ Precondition evaluatePreconditions(const http::HeaderMap& request, const Validat
   if (const std::string* im = request.get("if-match")) {
     if (!etagListMatches(*im, v.etag, false)) return Precondition::kFailed;
   } else if (const std::string* ius = request.get("if-unmodified-since")) {
-    const std::optional<std::time_t> t = http::parseHttpDate(trim(*ius));
+    const std::optional<std::time_t> t = http::parseHttpDate(http::trimOws(*ius));
     if (t && v.lastModified > *t) return Precondition::kFailed;
   }
   if (const std::string* inm = request.get("if-none-match")) {
     if (etagListMatches(*inm, v.etag, true)) return Precondition::kNotModified;
   } else if (const std::string* ims = request.get("if-modified-since")) {
-    const std::optional<std::time_t> t = http::parseHttpDate(trim(*ims));
+    const std::optional<std::time_t> t = http::parseHttpDate(http::trimOws(*ims));
     if (t && v.lastModified <= *t) return Precondition::kNotModified;
   }
   return Precondition::kProceed;
@@ -77,12 +71,12 @@ RangeDecision decideRange(const http::HeaderMap& request, const Validators& v, u
   const std::string* range = request.get("range");
   if (range == nullptr) return {};
   if (const std::string* ifRange = request.get("if-range")) {
-    const std::string_view value = trim(*ifRange);
+    const std::string_view value = http::trimOws(*ifRange);
     const bool current = value.starts_with('"') ? value == v.etag  // strong comparison
                                                  : http::parseHttpDate(value) == std::optional<std::time_t>(v.lastModified);
     if (!current) return {};  // the client's copy is stale: the whole file
   }
-  std::string_view spec = trim(*range);
+  std::string_view spec = http::trimOws(*range);
   if (spec.size() < 6 || !http::equalsIgnoreCase(spec.substr(0, 6), "bytes=")) return {};  // an unknown unit is ignored
   spec.remove_prefix(6);
   if (spec.find(',') != std::string_view::npos) return {};  // several ranges: the whole file

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <charconv>
 
+#include "weir/http/header_map.h"
+
 namespace weir::upstream {
 
 namespace {
@@ -10,17 +12,6 @@ namespace {
 /// Margin kept before the server's announced timeout: a request must reach the server well
 /// before it decides to close.
 constexpr std::chrono::milliseconds kServerTimeoutMargin{1000};
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-bool equalsNoCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return (x | 0x20) == (y | 0x20); });
-}
 
 }  // namespace
 
@@ -34,11 +25,11 @@ std::chrono::milliseconds idleBudget(std::chrono::milliseconds configured, std::
   std::string_view rest = keepAliveHeader;
   while (!rest.empty()) {
     const size_t comma = rest.find(',');
-    std::string_view param = trim(rest.substr(0, comma));
+    std::string_view param = http::trimOws(rest.substr(0, comma));
     rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
     const size_t eq = param.find('=');
-    if (eq == std::string_view::npos || !equalsNoCase(trim(param.substr(0, eq)), "timeout")) continue;
-    const std::string_view value = trim(param.substr(eq + 1));
+    if (eq == std::string_view::npos || !http::equalsIgnoreCase(http::trimOws(param.substr(0, eq)), "timeout")) continue;
+    const std::string_view value = http::trimOws(param.substr(eq + 1));
     long long seconds = 0;
     auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
     if (ec != std::errc() || end != value.data() + value.size() || seconds < 0) continue;  // malformed: ignored

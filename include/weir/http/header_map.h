@@ -14,6 +14,8 @@ struct Header {
 };
 
 bool equalsIgnoreCase(std::string_view a, std::string_view b);
+/// `s` without leading and trailing spaces and tabs (RFC 9110 OWS).
+std::string_view trimOws(std::string_view s);
 /// True when the comma-separated list `value` contains `token` (case-insensitive).
 bool listContainsToken(std::string_view value, std::string_view token);
 
