@@ -1,0 +1,114 @@
+#include "weir/cache/response_cache.h"
+
+#include <algorithm>
+
+namespace weir::cache {
+
+size_t CachedResponse::bytes() const {
+  size_t n = body.size() + reason.size() + 256;  // + bookkeeping
+  for (const http::Header& h : headers) n += h.name.size() + h.value.size() + 32;
+  for (const auto& [name, value] : varyValues) n += name.size() + value.size();
+  return n;
+}
+
+std::string ResponseCache::varyValue(const http::HeaderMap& request, std::string_view name) {
+  std::string out;
+  for (const http::Header& h : request) {
+    if (!http::equalsIgnoreCase(h.name, name)) continue;
+    std::string_view rest = h.value;
+    while (true) {
+      const size_t comma = rest.find(',');
+      const std::string_view item = http::trimOws(rest.substr(0, comma));
+      if (!item.empty()) {
+        if (!out.empty()) out += ", ";
+        out += item;
+      }
+      if (comma == std::string_view::npos) break;
+      rest.remove_prefix(comma + 1);
+    }
+  }
+  return out;
+}
+
+std::shared_ptr<const CachedResponse> ResponseCache::lookup(const std::string& key, const http::HeaderMap& request,
+                                                            int64_t nowMs) {
+  ++counters_.lookups;
+  auto it = entries_.find(key);
+  if (it != entries_.end()) {
+    Variants& variants = it->second;
+    for (size_t i = 0; i < variants.size(); ++i) {
+      const CachedResponse& r = *variants[i].response;
+      const bool matches = std::all_of(r.varyValues.begin(), r.varyValues.end(),
+                                       [&](const auto& v) { return varyValue(request, v.first) == v.second; });
+      if (!matches) continue;
+      if (nowMs >= r.expiresAtMs) {  // stale: no revalidation here, so it goes
+        removeVariant(it, i);
+        break;
+      }
+      lru_.splice(lru_.begin(), lru_, variants[i].lru);
+      ++counters_.hits;
+      return variants[i].response;
+    }
+  }
+  ++counters_.misses;
+  return nullptr;
+}
+
+bool ResponseCache::store(const std::string& key, std::shared_ptr<CachedResponse> response) {
+  const size_t size = response->bytes();
+  if (size > maxObjectBytes_ || size > totalBytes_) return false;
+  auto it = entries_.try_emplace(key).first;
+  Variants& variants = it->second;
+  for (size_t i = 0; i < variants.size(); ++i) {
+    if (variants[i].response->varyValues == response->varyValues) {
+      removeVariant(it, i);
+      it = entries_.try_emplace(key).first;  // removeVariant may have erased the key
+      break;
+    }
+  }
+  lru_.emplace_front(key, response.get());
+  it->second.push_back({std::move(response), lru_.begin()});
+  bytes_ += size;
+  ++counters_.stores;
+  evictBeyond(totalBytes_);
+  return true;
+}
+
+void ResponseCache::removeVariant(std::map<std::string, Variants, std::less<>>::iterator it, size_t index) {
+  Variants& variants = it->second;
+  bytes_ -= variants[index].response->bytes();
+  lru_.erase(variants[index].lru);
+  variants.erase(variants.begin() + static_cast<std::ptrdiff_t>(index));
+  if (variants.empty()) entries_.erase(it);
+}
+
+void ResponseCache::evictBeyond(uint64_t limit) {
+  while (bytes_ > limit && !lru_.empty()) {
+    const auto& [key, victim] = lru_.back();
+    auto it = entries_.find(key);
+    Variants& variants = it->second;
+    const auto pos = std::find_if(variants.begin(), variants.end(), [&](const Variant& v) { return v.response.get() == victim; });
+    removeVariant(it, static_cast<size_t>(pos - variants.begin()));
+    ++counters_.evictions;
+  }
+}
+
+size_t ResponseCache::purge(std::string_view key, bool prefix) {
+  size_t removed = 0;
+  auto it = prefix ? entries_.lower_bound(key) : entries_.find(key);
+  while (it != entries_.end() && (prefix ? std::string_view(it->first).starts_with(key) : it->first == key)) {
+    auto next = std::next(it);
+    while (!it->second.empty()) {
+      const bool last = it->second.size() == 1;
+      removeVariant(it, it->second.size() - 1);
+      ++removed;
+      if (last) break;  // the key is gone with its last variant
+    }
+    if (!prefix) break;
+    it = next;
+  }
+  counters_.purged += removed;
+  return removed;
+}
+
+}  // namespace weir::cache
