@@ -21,6 +21,7 @@ struct Sections {
   std::optional<YamlCursor> defaults;
   std::optional<YamlCursor> frontends;
   std::optional<YamlCursor> backends;
+  std::optional<YamlCursor> caches;
 };
 
 void loadRoot(const YamlCursor& root, Config* config) {
@@ -35,13 +36,14 @@ void loadRoot(const YamlCursor& root, Config* config) {
       {"defaults", keep(&found.defaults)},
       {"frontends", keep(&found.frontends)},
       {"backends", keep(&found.backends)},
-      {"caches", ignored},
+      {"caches", keep(&found.caches)},
       {"stats", ignored},
   };
   const KeySet seen = root.readKeys(rules);
   if (found.global) loadGlobal(*found.global, &config->global);
   if (found.defaults) loadDefaults(*found.defaults, &config->defaults);
   if (found.backends) loadBackends(*found.backends, config);
+  if (found.caches) loadCaches(*found.caches, config);
   if (found.frontends) loadFrontends(*found.frontends, config);
   root.require(seen, "frontends");
 }

@@ -89,9 +89,6 @@ void readDefaultBackend(const YamlCursor& value, const Config& config, std::stri
 }
 
 std::vector<KeyRule> frontendRules(FrontendsContext* ctx, FrontendConfig* frontend) {
-  auto ignored = [](NodeKind kind) {
-    return [kind](const YamlCursor& v) { v.ignoreUnimplemented(kind); };
-  };
   std::vector<KeyRule> rules{
       {"bind", [ctx, frontend](const YamlCursor& v) { loadBinds(v, ctx, frontend); }},
       {"default_backend",
@@ -107,7 +104,7 @@ std::vector<KeyRule> frontendRules(FrontendsContext* ctx, FrontendConfig* fronte
          const std::string baseDir = std::filesystem::path(ctx->config->source_file).parent_path().string();
          readStaticRules(v, baseDir, &frontend->statics, &ctx->rules);
        }},
-      {"cache", ignored(NodeKind::kSequence)},
+      {"cache", [ctx, frontend](const YamlCursor& v) { readCacheRules(v, &frontend->cache_rules, &ctx->rules); }},
   };
   addProxyOptionRules(&frontend->options, &rules);
   return rules;

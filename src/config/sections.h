@@ -38,6 +38,11 @@ void readStaticRules(const YamlCursor& value, const std::string& baseDir, std::v
 /// Compiles the frontend's rules as the workers will, reporting every error at its word.
 void checkFrontendRules(const FrontendConfig& fe, const Config& config, const RuleCursors& cursors);
 
+/// Reads `caches`.
+void loadCaches(const YamlCursor& section, Config* config);
+/// Reads a frontend's `cache`: a list of mappings with `use: "CACHE [if|unless COND]"`.
+void readCacheRules(const YamlCursor& value, std::vector<RuleLine>* out, RuleCursors* cursors);
+
 /// Reads `frontends`; each starts from config->defaults. Needs config->backends loaded, to
 /// check default_backend.
 void loadFrontends(const YamlCursor& section, Config* config);

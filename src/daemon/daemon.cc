@@ -66,6 +66,7 @@ int Daemon::run() {
   if (!rt) return 1;
   rt->logFd = openAccessLog(config_->global.log);
   const int threads = workerCount(*config_);
+  rt->threads = threads;
   std::vector<std::unique_ptr<event::Worker>> workers;
   std::vector<std::unique_ptr<proxy::WorkerContext>> contexts;
   for (int i = 0; i < threads; ++i) {

@@ -317,6 +317,7 @@ void ClientSession::failExchange(Failure f) {
 }
 
 void ClientSession::finishExchange() {
+  finishCapture();  // the whole response went through: keep it if it was storable
   writeAccessLog();
   releaseServer();
   if (upstream_) {
@@ -349,6 +350,8 @@ void ClientSession::startNextRequest() {
 
 void ClientSession::resetForNextRequest() {
   ++requestsServed_;
+  capture_.reset();
+  cacheIndex_ = -1;
   requestParser_.reset();  // also after a body that bypassed llhttp
   backend_ = nullptr;
   server_ = nullptr;

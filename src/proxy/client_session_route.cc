@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "weir/base/time_util.h"
+#include "weir/cache/cache_policy.h"
 #include "weir/http/status_reason.h"
 #include "weir/proxy/client_session.h"
 #include "weir/proxy/flow_control.h"
@@ -28,12 +29,17 @@ bool ClientSession::routeRequest(http::RequestHead& req) {
     if (serveStatic(result.staticRule, parts)) return false;
     result = router.pickBackend(facts);  // no such file, and the rule falls back to the backend
   }
+  const bool cacheable = result.kind == route::RouteResult::Kind::kBackend &&
+                         cache::requestPolicy(req) == cache::RequestPolicy::kLookup;
+  const int cacheIndex = cacheable ? router.pickCache(facts) : -1;
   // The server gets the path the rules saw (normalised, maybe rewritten), in origin-form.
   if (!parts.authority.empty() || routePath_ != parts.path) {
     scratch_.assign(routePath_);
     if (parts.hasQuery) scratch_.append("?").append(parts.query);
     req.target.swap(scratch_);
   }
+  chooseCache(cacheIndex, req);  // the key is the target as forwarded
+  if (cacheIndex >= 0 && serveFromCache(req)) return false;
   switch (result.kind) {
     case route::RouteResult::Kind::kBackend:
       backend_ = ctx_.runtime().backends[static_cast<size_t>(result.backend)].get();

@@ -283,6 +283,7 @@ void ClientSession::onResponseHead() {
   replayable_ = false;  // the client gets this response: no retry can replace it now
   evbuffer_drain(replay_.get(), evbuffer_get_length(replay_.get()));
   applyResponseRules(resp);
+  startCapture(resp);
   clientFraming_ = chooseClientFraming(resp, req.versionMinor);
   // An upgrade the server declined leaves the client expecting either protocol: close after.
   if (req.upgrade || clientFraming_ == ClientFraming::kUntilClose || clientEof_) closeAfterResponse_ = true;
@@ -290,6 +291,7 @@ void ClientSession::onResponseHead() {
   scratch_.clear();
   writeResponseHead(resp, clientFraming_, closeAfterResponse_ ? ClientConnection::kClose : ClientConnection::kKeepAlive,
                     req.versionMinor, scratch_);
+  captureHeaders(resp);
   bytesOut_ += scratch_.size();
   evbuffer_add(bufferevent_get_output(client_.get()), scratch_.data(), scratch_.size());
   responseHeadSent_ = true;
@@ -304,6 +306,7 @@ void ClientSession::onResponseHead() {
 bool ClientSession::passResponseBody(evbuffer* in, evbuffer* clientOut) {
   const size_t n = static_cast<size_t>(std::min<uint64_t>(responseBodyLeft_, evbuffer_get_length(in)));
   if (n > 0) {
+    captureBody(in, n);
     evbuffer_remove_buffer(in, clientOut, n);
     responseBodyLeft_ -= n;
     bytesOut_ += n;
@@ -316,6 +319,7 @@ bool ClientSession::passResponseBody(evbuffer* in, evbuffer* clientOut) {
 }
 
 void ClientSession::forwardResponseBody(const char* data, size_t len) {
+  captureBody(data, len);
   evbuffer* out = bufferevent_get_output(client_.get());
   bytesOut_ += len;
   if (clientFraming_ == ClientFraming::kChunked) {

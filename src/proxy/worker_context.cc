@@ -16,6 +16,10 @@ WorkerContext::WorkerContext(event::Worker& worker, Runtime& runtime)
       staticResponder_(runtime.config->global.static_cache, runtime.mimeTypes) {
   for (const auto& b : runtime.backends) pickers_.emplace_back(*b, worker.index());
   for (const auto& fe : runtime.frontends) routers_.push_back(fe.router);
+  for (const config::CacheConfig& c : runtime.config->caches)
+    caches_.emplace_back(std::max<uint64_t>(c.total_max_size / static_cast<uint64_t>(std::max(runtime.threads, 1)),
+                                            c.max_object_size),
+                         c.max_object_size);
   reaper_.reset(event_new(worker.base(), -1, 0, &WorkerContext::onReap, this));
 }
 

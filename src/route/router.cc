@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
 #include "weir/config/key_suggester.h"
 #include "weir/route/path_normalizer.h"
 
@@ -21,21 +23,24 @@ bool parseLine(const config::RuleLine& line, const Router::ErrorSink& onError, P
   return errors.empty();
 }
 
-std::optional<UseBackendRule> parseUseBackend(std::span<const RuleWord> words, const config::Config& config,
-                                              AclTable& acls, std::vector<RuleError>* errors) {
+/// "NAME [if|unless COND]" where NAME is one of `names` (a backend, a cache): the index of NAME
+/// in `names`, and the condition.
+std::optional<UseBackendRule> parseTargetRule(std::span<const RuleWord> words, std::string_view noun,
+                                              const std::vector<std::string_view>& names, AclTable& acls,
+                                              std::vector<RuleError>* errors) {
   UseBackendRule rule;
   for (const RuleWord& w : words) rule.text += (rule.text.empty() ? "" : " ") + w.text;
   rule.name = words[0].text;
-  rule.backend = config.findBackend(rule.name);
+  const auto found = std::find(names.begin(), names.end(), rule.name);
+  rule.backend = found == names.end() ? -1 : static_cast<int>(found - names.begin());
   if (rule.backend < 0) {
-    std::vector<std::string_view> names;
-    for (const config::BackendConfig& b : config.backends) names.push_back(b.name);
     const std::optional<std::string> near = config::suggestKey(rule.name, names);
-    errors->push_back({words[0].offset, "no backend named '" + rule.name + "'" + (near ? ", did you mean '" + *near + "'?" : "")});
+    errors->push_back({words[0].offset, fmt::format("no {} named '{}'{}", noun, rule.name,
+                                                    near ? ", did you mean '" + *near + "'?" : "")});
   }
   if (words.size() > 1) {
     if (!isKeyword(words[1], "if") && !isKeyword(words[1], "unless")) {
-      errors->push_back({words[1].offset, "expected 'if' or 'unless' after the backend name, got '" + words[1].text + "'"});
+      errors->push_back({words[1].offset, fmt::format("expected 'if' or 'unless' after the {} name, got '{}'", noun, words[1].text)});
       return std::nullopt;
     }
     rule.condition = Condition::parse(words.subspan(1), acls, errors);
@@ -99,18 +104,24 @@ std::optional<Router> Router::build(const config::FrontendConfig& fe, const conf
       ok = false;
     }
   }
-  for (const config::RuleLine& line : fe.use_backend) {
-    ok &= parseLine(line, onError, [&](std::span<const RuleWord> words, std::vector<RuleError>* errors) {
-      if (auto rule = parseUseBackend(words, config, r.acls_, errors)) {
-        if (std::string problem = requestSideProblem(rule->condition, r.acls_); !problem.empty()) {
-          errors->push_back({0, problem});
-          return;
-        }
+  auto targetRules = [&](const std::vector<config::RuleLine>& lines, std::string_view noun,
+                         const std::vector<std::string_view>& names, std::vector<UseBackendRule>* out) {
+    for (const config::RuleLine& line : lines) {
+      ok &= parseLine(line, onError, [&](std::span<const RuleWord> words, std::vector<RuleError>* errors) {
+        std::optional<UseBackendRule> rule = parseTargetRule(words, noun, names, r.acls_, errors);
+        if (!rule) return;
+        if (std::string problem = requestSideProblem(rule->condition, r.acls_); !problem.empty())
+          return errors->push_back({0, std::move(problem)});
         rule->text = line.text;
-        r.useBackends_.push_back(std::move(*rule));
-      }
-    });
-  }
+        out->push_back(std::move(*rule));
+      });
+    }
+  };
+  std::vector<std::string_view> backendNames, cacheNames;
+  for (const config::BackendConfig& b : config.backends) backendNames.push_back(b.name);
+  for (const config::CacheConfig& c : config.caches) cacheNames.push_back(c.name);
+  targetRules(fe.use_backend, "backend", backendNames, &r.useBackends_);
+  targetRules(fe.cache_rules, "cache", cacheNames, &r.cacheRules_);
   r.defaultBackend_ = fe.default_backend.empty() ? -1 : config.findBackend(fe.default_backend);
   r.memo_.assign(r.acls_.size(), 0);
   if (!ok) return std::nullopt;
@@ -150,6 +161,13 @@ RouteResult Router::route(RequestFacts& facts, http::HeaderMap& headers, std::st
     if (fires) return {RouteResult::Kind::kStatic, -1, nullptr, static_cast<int>(i)};
   }
   return pickBackend(facts, trace);
+}
+
+int Router::pickCache(const RequestFacts& facts) const {
+  auto value = [&](int acl) { return aclValue(acl, facts); };
+  for (const UseBackendRule& rule : cacheRules_)
+    if (!rule.condition || rule.condition->holds(value)) return rule.backend;
+  return -1;
 }
 
 RouteResult Router::pickBackend(const RequestFacts& facts, RouteTrace* trace) const {

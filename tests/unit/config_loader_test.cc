@@ -220,8 +220,6 @@ TEST(ConfigLoader, WarnsAboutEveryNotYetImplementedPartOfConfigMdExample) {
                 "this bind is skipped",
                 "weir.yaml:40:15: frontends.chinook.static[0].root: '/var/www/chinook/public' does not exist: this "
                 "rule finds no file until it does (and weir restarts)",
-                "weir.yaml:43:5: frontends.chinook.cache" + ignored,
-                "weir.yaml:50:1: caches" + ignored,
                 "weir.yaml:89:1: stats" + ignored,
             }));
 }

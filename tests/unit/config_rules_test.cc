@@ -105,6 +105,13 @@ TEST(ConfigRules, AResponseTestInARequestRuleIsReportedAtItsOwnLineAfterAnEarlie
                        "which only http_response rules can do");
 }
 
+TEST(ConfigRules, CacheRulesNameAKnownCache) {
+  const LoadResult r = load(std::string(kFrontendHead) + "    cache:\n      - use: asets if { path_beg /a }\n" + kBackends +
+                            "caches:\n  assets: { total_max_size: 1m, max_object_size: 2m }\n");
+  EXPECT_EQ(r.errors, (Messages{"weir.yaml:6:14: frontends.fe.cache[0].use: no cache named 'asets', did you mean 'assets'?",
+                                "weir.yaml:15:3: caches.assets: max_object_size is larger than total_max_size"}));
+}
+
 TEST(ConfigRules, UnterminatedQuoteInsideTheRuleIsPointedAt) {
   const Messages errors = errorsOf("    http_request:\n"
                                    "      - return string \"abc\n");

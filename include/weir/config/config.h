@@ -101,6 +101,15 @@ struct StaticRuleConfig {
   SourcePos pos;
 };
 
+/// A response cache (`caches.NAME`), used by frontends' `cache` rules.
+struct CacheConfig {
+  std::string name;
+  uint64_t total_max_size = 64 * 1024 * 1024;  // split between the workers (one cache each)
+  uint64_t max_object_size = 1024 * 1024;
+  Millis max_age{3600000};  // cap on any response's freshness; also the default without one
+  SourcePos pos;
+};
+
 struct FrontendConfig {
   std::string name;
   std::vector<BindConfig> binds;
@@ -109,6 +118,7 @@ struct FrontendConfig {
   std::vector<RuleLine> http_response;  // header edits of proxied responses
   std::vector<StaticRuleConfig> statics;  // `static`, in order
   std::vector<RuleLine> use_backend;    // "BACKEND [if|unless COND]"
+  std::vector<RuleLine> cache_rules;    // `cache: - use: "CACHE [if|unless COND]"`
   std::string default_backend;  // "" when every request is answered locally
   ProxyOptions options;
   SourcePos pos;
@@ -172,6 +182,14 @@ struct Config {
   ProxyOptions defaults;
   std::vector<FrontendConfig> frontends;
   std::vector<BackendConfig> backends;
+  std::vector<CacheConfig> caches;
+
+  /// Index into caches, or -1.
+  int findCache(const std::string& name) const {
+    for (size_t i = 0; i < caches.size(); ++i)
+      if (caches[i].name == name) return static_cast<int>(i);
+    return -1;
+  }
 
   /// Index into backends, or -1.
   int findBackend(const std::string& name) const {

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "weir/base/c_handle.h"
+#include "weir/cache/response_cache.h"
 #include "weir/http/http_parser.h"
 #include "weir/net/address.h"
 #include "weir/proxy/failure.h"
@@ -103,6 +104,15 @@ class ClientSession {
   void finishLocalReply(int status, std::string_view termination, bool close);
   void applyResponseRules(http::ResponseHead& resp);
 
+  // response cache (client_session_cache.cc)
+  void chooseCache(int cacheIndex, const http::RequestHead& req);
+  bool serveFromCache(const http::RequestHead& req);
+  void startCapture(http::ResponseHead& resp);
+  void captureHeaders(const http::ResponseHead& resp);
+  void captureBody(const char* data, size_t len);
+  void captureBody(evbuffer* from, size_t len);
+  void finishCapture();
+
   // server side (client_session_upstream.cc)
   void connectUpstream();
   void enqueue(int server);
@@ -155,6 +165,10 @@ class ClientSession {
   std::string outHead_;  // the request head as sent to the server (kept for a retry)
   std::string scratch_;
   std::string routePath_;  // the request's normalised path, as the rules saw and edited it
+  int cacheIndex_ = -1;  // the response cache this request may use (config.caches), or -1
+  std::string cacheKey_;
+  std::shared_ptr<cache::CachedResponse> capture_;  // the response being kept for the cache
+  uint64_t captureLimit_ = 0;
   bool clientOutputPaused_ = false;
   bool lingering_ = false;      // closing: drain what the client still sends (see finishClosing)
   bool lingerStarted_ = false;

@@ -36,6 +36,7 @@ struct Runtime {
   http::ParserLimits requestLimits;
   http::ParserLimits responseLimits;
   int maxconn = 4096;
+  int threads = 1;  // worker count; each worker's response caches get 1/threads of the size
   int logFd = -1;  // access log target; shared, owned by the daemon
   std::atomic<int> connections{0};  // client connections open, all workers
   std::vector<WorkerContext*> workers;  // set before the workers start

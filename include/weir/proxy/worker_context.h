@@ -13,6 +13,7 @@
 #include "weir/base/c_handle.h"
 #include "weir/event/worker.h"
 #include "weir/log/access_log.h"
+#include "weir/cache/response_cache.h"
 #include "weir/proxy/runtime.h"
 #include "weir/static/static_responder.h"
 #include "weir/upstream/connection_pool.h"
@@ -39,6 +40,8 @@ class WorkerContext {
   /// This worker's copy of frontend `fe`'s rules (no RE2 state shared between workers).
   const route::Router& router(const FrontendRuntime& fe) const { return routers_[static_cast<size_t>(fe.index)]; }
   static_files::StaticResponder& staticResponder() { return staticResponder_; }
+  /// This worker's share of response cache `index` (config.caches).
+  cache::ResponseCache& responseCache(int index) { return caches_[static_cast<size_t>(index)]; }
 
   /// A libevent "common timeout" for `d`: every event of this worker with the same duration
   /// shares one queue, so arming and re-arming it is O(1) instead of a heap operation. Never
@@ -82,6 +85,7 @@ class WorkerContext {
   std::vector<route::Router> routers_;           // by frontend index
   log::AccessLog accessLog_;
   static_files::StaticResponder staticResponder_;  // with this worker's open-file cache
+  std::vector<cache::ResponseCache> caches_;       // by config.caches index: no lock, 1/N of the size each
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::unordered_map<ClientSession*, std::unique_ptr<ClientSession>> sessions_;
   std::vector<std::unique_ptr<ClientSession>> graveyard_;

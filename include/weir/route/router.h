@@ -24,8 +24,9 @@
 
 namespace weir::route {
 
+/// A use_backend rule, or a cache rule (`backend` is then the index of the cache).
 struct UseBackendRule {
-  int backend = -1;  // index into config.backends
+  int backend = -1;  // index into config.backends (config.caches for a cache rule)
   std::string name;
   std::optional<Condition> condition;
   std::string text;
@@ -63,6 +64,8 @@ class Router {
   /// Runs the request rules and picks the backend. Edits `headers` and `path` (normalised;
   /// facts.path views it) as the rules say; facts.headers must point at `headers`.
   RouteResult route(RequestFacts& facts, http::HeaderMap& headers, std::string& path, RouteTrace* trace = nullptr) const;
+  /// The cache (index into config.caches) the first matching `cache` rule names, or -1.
+  int pickCache(const RequestFacts& facts) const;
   /// Step 3 alone: the backend for a request whose static file was missing.
   RouteResult pickBackend(const RequestFacts& facts, RouteTrace* trace = nullptr) const;
   /// Applies the http_response rules to a proxied response's headers (facts.status set).
@@ -87,6 +90,7 @@ class Router {
   std::vector<HttpRule> responseRules_;
   std::vector<std::optional<Condition>> staticConditions_;
   std::vector<UseBackendRule> useBackends_;
+  std::vector<UseBackendRule> cacheRules_;
   int defaultBackend_ = -1;
   // Per-request memo: memo_[i] is (round << 1 | value of ACL i); it holds for this request
   // when its round is memoRound_ (a new request or an edit only bumps memoRound_).
