@@ -179,7 +179,8 @@ EOF
 render() {
   sed -e "s|@PORT@|$PORT|g" -e "s|@B1@|${BACKEND_PORTS[0]}|g" -e "s|@B2@|${BACKEND_PORTS[1]}|g" \
       -e "s|@B3@|${BACKEND_PORTS[2]}|g" -e "s|@RUNDIR@|$RUNDIR|g" -e "s|@BALANCE@|$BALANCE_CONF|g" \
-      -e "s|@RULES@|$RULES_CONF|g" -e "s|@STATIC@|$STATIC_CONF|g" -e "s|@USER@|$(id -un)|g" \
+      -e "s|@RULES@|$RULES_CONF|g" -e "s|@STATIC@|$STATIC_CONF|g" -e "s|@CACHE@|$CACHE_CONF|g" \
+      -e "s|@CACHES@|$CACHES_CONF|g" -e "s|@USER@|$(id -un)|g" \
       -e "s|@GROUP@|$(id -gn)|g" "$1" >"$2"
 }
 
@@ -223,14 +224,35 @@ static_conf() {
   esac
 }
 
+# cache_conf / caches_conf PROXY MODE: what @CACHE@ (in the frontend, backend or server) and
+# @CACHES@ (top level) become. In the `cache` mode /cached is kept by each proxy's response
+# cache: weir's, HAProxy's `cache` section, nginx's proxy_cache; / is not, so the sanity
+# check's round-robin still shows.
+cache_conf() {
+  [[ $2 == cache ]] || { echo ""; return; }
+  case $1 in
+    weir) echo "cache:\n      - use: c if { path_beg /cached }" ;;
+    haproxy) echo "http-request cache-use c if { path_beg /cached }\n    http-response cache-store c" ;;
+    nginx) echo "location /cached { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection \"\"; proxy_cache c; proxy_cache_valid 200 1h; }" ;;
+  esac
+}
+caches_conf() {
+  [[ $2 == cache ]] || { echo ""; return; }
+  case $1 in
+    weir) echo "caches:\n  c: { total_max_size: 64m, max_object_size: 1m, max_age: 1h }" ;;
+    haproxy) echo "cache c\n    total-max-size 64\n    max-object-size 1048576\n    max-age 3600" ;;
+    nginx) echo "proxy_cache_path $RUN/nginx-cache keys_zone=c:10m max_size=64m;" ;;
+  esac
+}
+
 # balance_conf PROXY MODE: what @BALANCE@ becomes in PROXY's template for balancing MODE
 # (a sed replacement: \n is a newline).
 balance_conf() {
   case $1:$2 in
     weir:roundrobin | weir:leastconn | weir:source) echo "$2" ;;
-    weir:rules | weir:static) echo roundrobin ;;
-    haproxy:rules | haproxy:static) echo "balance roundrobin" ;;
-    nginx:rules | nginx:static) echo "# roundrobin: nginx's default balancing" ;;
+    weir:rules | weir:static | weir:cache) echo roundrobin ;;
+    haproxy:rules | haproxy:static | haproxy:cache) echo "balance roundrobin" ;;
+    nginx:rules | nginx:static | nginx:cache) echo "# roundrobin: nginx's default balancing" ;;
     weir:checks) echo 'roundrobin\n    health_check: { http: GET /health, interval: 1s }' ;;
     haproxy:roundrobin | haproxy:leastconn) echo "balance $2" ;;
     haproxy:source) echo 'balance source\n    hash-type consistent' ;;
@@ -290,6 +312,8 @@ start_proxies() {
     BALANCE_CONF=$(balance_conf "$proxy" "$mode")
     RULES_CONF=$(rules_conf "$proxy" "$mode")
     STATIC_CONF=$(static_conf "$proxy" "$mode")
+    CACHE_CONF=$(cache_conf "$proxy" "$mode")
+    CACHES_CONF=$(caches_conf "$proxy" "$mode")
     mkdir -p "$RUNDIR"
     case $proxy in
       weir)
@@ -339,7 +363,7 @@ SANITY=$RUN/sanity.txt
 sanity_check() {
   local mode=$1 proxy base bodies big line ok expect re
   case $mode in
-    roundrobin | checks | rules | static) expect="b1×2 b2×2 b3×2"; re='^b1×2 b2×2 b3×2 $' ;;
+    roundrobin | checks | rules | static | cache) expect="b1×2 b2×2 b3×2"; re='^b1×2 b2×2 b3×2 $' ;;
     leastconn) expect="each of b1 b2 b3"; re='^b1×[0-9]+ b2×[0-9]+ b3×[0-9]+ $' ;;
     source) expect="all six on one backend"; re='^b[123]×6 $' ;;
   esac
@@ -391,6 +415,7 @@ CASES=(
   "small-c50-rules 50 / rules"
   "static-4k 50 /static/4k.bin static"
   "static-1m 50 /static/1m.bin static"
+  "cache-hit 50 /cached?header=Cache-Control:%20max-age%3D3600 cache"
 )
 if [[ -n ${ONLY_CASES:-} ]]; then
   selected=()
