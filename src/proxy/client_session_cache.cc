@@ -40,8 +40,8 @@ bool ClientSession::serveFromCache(const http::RequestHead& req) {
   out.append("Cache-Status: weir; hit\r\n");
   const bool hasBody = !notModified && hit->status != 204;
   if (hasBody) out.append("Content-Length: ").append(fmt::format_int(hit->body.size()).c_str()).append("\r\n");
-  const bool close = req.hasBody() || closeAfterResponse_ || clientEof_;
-  out.append(close ? "Connection: close\r\n\r\n" : req.versionMinor == 0 ? "Connection: keep-alive\r\n\r\n" : "\r\n");
+  const bool close = localReplyCloses();
+  endLocalHead(out, close, req.versionMinor);
   if (hasBody && !req.isHead()) out.append(hit->body);
   bytesOut_ += out.size();
   evbuffer_add(bufferevent_get_output(client_.get()), out.data(), out.size());
@@ -76,21 +76,19 @@ void ClientSession::captureHeaders(const http::ResponseHead& resp) {
   capture_->headers.remove("age");
 }
 
+bool ClientSession::captureHasRoom(size_t len) {
+  if (!capture_) return false;
+  if (capture_->body.size() + len <= captureLimit_) return true;
+  capture_.reset();  // larger than max_object_size: passed on, not kept
+  return false;
+}
+
 void ClientSession::captureBody(const char* data, size_t len) {
-  if (!capture_) return;
-  if (capture_->body.size() + len > captureLimit_) {
-    capture_.reset();  // larger than max_object_size: passed on, not kept
-    return;
-  }
-  capture_->body.append(data, len);
+  if (captureHasRoom(len)) capture_->body.append(data, len);
 }
 
 void ClientSession::captureBody(evbuffer* from, size_t len) {
-  if (!capture_ || len == 0) return;
-  if (capture_->body.size() + len > captureLimit_) {
-    capture_.reset();
-    return;
-  }
+  if (len == 0 || !captureHasRoom(len)) return;
   const size_t at = capture_->body.size();
   capture_->body.resize(at + len);
   evbuffer_copyout(from, capture_->body.data() + at, len);

@@ -29,9 +29,9 @@ bool ClientSession::routeRequest(http::RequestHead& req) {
     if (serveStatic(result.staticRule, parts)) return false;
     result = router.pickBackend(facts);  // no such file, and the rule falls back to the backend
   }
-  const bool cacheable = result.kind == route::RouteResult::Kind::kBackend &&
-                         cache::requestPolicy(req) == cache::RequestPolicy::kLookup;
-  const int cacheIndex = cacheable ? router.pickCache(facts) : -1;
+  // The cache rules first: with none (the usual frontend) the request's headers are not read.
+  int cacheIndex = result.kind == route::RouteResult::Kind::kBackend ? router.pickCache(facts) : -1;
+  if (cacheIndex >= 0 && cache::requestPolicy(req) != cache::RequestPolicy::kLookup) cacheIndex = -1;
   // The server gets the path the rules saw (normalised, maybe rewritten), in origin-form.
   if (!parts.authority.empty() || routePath_ != parts.path) {
     scratch_.assign(routePath_);
@@ -82,8 +82,8 @@ bool ClientSession::serveStatic(int rule, const route::TargetParts& parts) {
     if (site.config.fallback_backend) return false;
     r = static_files::StaticResponder::notFound();
   }
-  const bool close = req.hasBody() || closeAfterResponse_ || clientEof_;
-  r.head.append(close ? "Connection: close\r\n\r\n" : req.versionMinor == 0 ? "Connection: keep-alive\r\n\r\n" : "\r\n");
+  const bool close = localReplyCloses();
+  endLocalHead(r.head, close, req.versionMinor);
   evbuffer* out = bufferevent_get_output(client_.get());
   evbuffer_add(out, r.head.data(), r.head.size());
   bytesOut_ += r.head.size();
@@ -150,7 +150,7 @@ void ClientSession::replyLocally(const route::HttpRule& rule) {
     contentType = "text/plain";
   }
   // A request body that was not read yet cannot be skipped safely: the connection closes.
-  const bool close = req.hasBody() || closeAfterResponse_ || clientEof_;
+  const bool close = localReplyCloses();
   std::string& out = scratch_;
   out.clear();
   fmt::format_to(std::back_inserter(out), "HTTP/1.1 {} {}\r\n", spec->status, http::statusReason(spec->status));
@@ -158,7 +158,7 @@ void ClientSession::replyLocally(const route::HttpRule& rule) {
   if (!contentType.empty()) fmt::format_to(std::back_inserter(out), "Content-Type: {}\r\n", contentType);
   fmt::format_to(std::back_inserter(out), "Content-Length: {}\r\n", body.size());
   if (rule.action != route::RuleAction::kReturn) out.append("Cache-Control: no-cache\r\n");
-  out.append(close ? "Connection: close\r\n\r\n" : req.versionMinor == 0 ? "Connection: keep-alive\r\n\r\n" : "\r\n");
+  endLocalHead(out, close, req.versionMinor);
   if (!req.isHead()) out.append(body);
   bytesOut_ += out.size();
   evbuffer_add(bufferevent_get_output(client_.get()), out.data(), out.size());

@@ -108,4 +108,8 @@ void writeResponseHead(http::ResponseHead& resp, ClientFraming framing, ClientCo
   out.append("\r\n");
 }
 
+void endLocalHead(std::string& out, bool close, int clientVersionMinor) {
+  out.append(close ? "Connection: close\r\n\r\n" : clientVersionMinor == 0 ? "Connection: keep-alive\r\n\r\n" : "\r\n");
+}
+
 }  // namespace weir::proxy

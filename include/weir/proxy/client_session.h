@@ -102,6 +102,11 @@ class ClientSession {
   /// True when the request is answered (a file, 304, 404...); false to fall back to a backend.
   bool serveStatic(int rule, const route::TargetParts& parts);
   void finishLocalReply(int status, std::string_view termination, bool close);
+  /// A reply weir writes itself ends the connection when a request body was not read (it
+  /// cannot be skipped safely) or the client asked for it.
+  bool localReplyCloses() const {
+    return requestParser_.request().hasBody() || closeAfterResponse_ || clientEof_;
+  }
   void applyResponseRules(http::ResponseHead& resp);
 
   // response cache (client_session_cache.cc)
@@ -109,6 +114,7 @@ class ClientSession {
   bool serveFromCache(const http::RequestHead& req);
   void startCapture(http::ResponseHead& resp);
   void captureHeaders(const http::ResponseHead& resp);
+  bool captureHasRoom(size_t len);
   void captureBody(const char* data, size_t len);
   void captureBody(evbuffer* from, size_t len);
   void finishCapture();

@@ -33,6 +33,10 @@ void writeRequestHead(http::RequestHead& req, const ForwardingInfo& fwd, std::st
 
 enum class ClientConnection { kKeepAlive, kClose, kUpgrade };
 
+/// Ends the head of a reply weir writes itself: `Connection: close`, or `Connection: keep-alive`
+/// for an HTTP/1.0 client that keeps the connection, then the blank line.
+void endLocalHead(std::string& out, bool close, int clientVersionMinor);
+
 /// Appends the response head for the client to `out`. Mutates `resp.headers`.
 void writeResponseHead(http::ResponseHead& resp, ClientFraming framing, ClientConnection conn, int clientVersionMinor,
                        std::string& out);
