@@ -38,9 +38,7 @@ std::shared_ptr<const CachedResponse> ResponseCache::lookup(const std::string& k
     Variants& variants = it->second;
     for (size_t i = 0; i < variants.size(); ++i) {
       const CachedResponse& r = *variants[i].response;
-      const bool matches = std::all_of(r.varyValues.begin(), r.varyValues.end(),
-                                       [&](const auto& v) { return varyValue(request, v.first) == v.second; });
-      if (!matches) continue;
+      if (!varyMatches(r, request)) continue;
       if (nowMs >= r.expiresAtMs) {  // stale: no revalidation here, so it goes
         removeVariant(it, i);
         break;
@@ -54,12 +52,27 @@ std::shared_ptr<const CachedResponse> ResponseCache::lookup(const std::string& k
   return nullptr;
 }
 
-bool ResponseCache::store(const std::string& key, std::shared_ptr<CachedResponse> response) {
+bool ResponseCache::varyMatches(const CachedResponse& response, const http::HeaderMap& request) {
+  return std::all_of(response.varyValues.begin(), response.varyValues.end(),
+                     [&](const auto& v) { return varyValue(request, v.first) == v.second; });
+}
+
+void ResponseCache::makeKey(std::string_view host, std::string_view target, std::string& key) {
+  key.assign(host);
+  key += '\n';
+  key += target;
+}
+
+bool ResponseCache::store(const std::string& key, std::shared_ptr<const CachedResponse> response) {
   const size_t size = response->bytes();
   if (size > maxObjectBytes_ || size > totalBytes_) return false;
   auto it = entries_.try_emplace(key).first;
   Variants& variants = it->second;
   for (size_t i = 0; i < variants.size(); ++i) {
+    if (variants[i].response == response) {  // the same one again (collapsed requests): just recently used
+      lru_.splice(lru_.begin(), lru_, variants[i].lru);
+      return true;
+    }
     if (variants[i].response->varyValues == response->varyValues) {
       removeVariant(it, i);
       it = entries_.try_emplace(key).first;  // removeVariant may have erased the key
@@ -93,19 +106,37 @@ void ResponseCache::evictBeyond(uint64_t limit) {
   }
 }
 
-size_t ResponseCache::purge(std::string_view key, bool prefix) {
+size_t ResponseCache::removeEntry(std::map<std::string, Variants, std::less<>>::iterator it) {
+  const size_t n = it->second.size();
+  for (const Variant& v : it->second) {
+    bytes_ -= v.response->bytes();
+    lru_.erase(v.lru);
+  }
+  entries_.erase(it);
+  return n;
+}
+
+size_t ResponseCache::purge(std::string_view host, std::string_view target, bool prefix) {
   size_t removed = 0;
-  auto it = prefix ? entries_.lower_bound(key) : entries_.find(key);
-  while (it != entries_.end() && (prefix ? std::string_view(it->first).starts_with(key) : it->first == key)) {
-    auto next = std::next(it);
-    while (!it->second.empty()) {
-      const bool last = it->second.size() == 1;
-      removeVariant(it, it->second.size() - 1);
-      ++removed;
-      if (last) break;  // the key is gone with its last variant
+  const auto matches = [&](std::string_view t) { return prefix ? t.starts_with(target) : t == target; };
+  if (host.empty()) {  // every host: the keys are ordered by host first, so all are looked at
+    for (auto it = entries_.begin(); it != entries_.end();) {
+      const std::string_view key = it->first;
+      const size_t nl = key.find('\n');
+      auto next = std::next(it);
+      if (matches(key.substr(nl + 1))) removed += removeEntry(it);
+      it = next;
     }
-    if (!prefix) break;
-    it = next;
+  } else {
+    std::string key;
+    makeKey(host, target, key);
+    auto it = prefix ? entries_.lower_bound(key) : entries_.find(key);
+    while (it != entries_.end() && (prefix ? std::string_view(it->first).starts_with(key) : it->first == key)) {
+      auto next = std::next(it);
+      removed += removeEntry(it);
+      if (!prefix) break;
+      it = next;
+    }
   }
   counters_.purged += removed;
   return removed;

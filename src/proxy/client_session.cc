@@ -168,8 +168,8 @@ void ClientSession::flushBoth() {
 
 void ClientSession::parseRequest() {
   evbuffer* in = bufferevent_get_input(client_.get());
-  while (!requestDone_ && (state_ == State::kReadingHead || state_ == State::kConnecting || state_ == State::kQueued ||
-                           state_ == State::kExchanging)) {
+  while (!requestDone_ && (state_ == State::kReadingHead || state_ == State::kCacheWait || state_ == State::kConnecting ||
+                           state_ == State::kQueued || state_ == State::kExchanging)) {
     if (requestSinkFull()) return;  // resumed by the server side's write callback
     if (state_ == State::kReadingHead && evbuffer_get_length(bufferevent_get_output(client_.get())) > kOutputHighWater) {
       sendNow(client_.get());  // may drain it all (a file goes out with one sendfile)
@@ -220,7 +220,12 @@ void ClientSession::onRequestHead() {
   armTimer(TimerRole::kNone, {});
   http::RequestHead& req = requestParser_.request();
   closeAfterResponse_ = !req.keepAlive;
-  if (!routeRequest(req)) return;  // answered here: a rule's reply, no backend, or a bad path
+  if (!routeRequest(req)) return;  // answered here (a rule's reply, no backend, a bad path) or waiting
+  forwardRequest();
+}
+
+void ClientSession::forwardRequest() {
+  http::RequestHead& req = requestParser_.request();
   outHead_.clear();
   writeRequestHead(req, ForwardingInfo{feOptions_.forwardfor, peerIp_, "http"}, outHead_);
   if (req.framing == http::BodyFraming::kContentLength) {
@@ -349,6 +354,7 @@ void ClientSession::startNextRequest() {
 }
 
 void ClientSession::resetForNextRequest() {
+  endCollapse(nullptr);  // while cacheIndex_ and cacheKey_ still name the entry
   ++requestsServed_;
   capture_.reset();
   cacheIndex_ = -1;
@@ -376,6 +382,8 @@ void ClientSession::resetForNextRequest() {
 }
 
 void ClientSession::closeAfterFlush() {
+  endCollapse(nullptr);
+  leaveCollapse();
   releaseServer();
   dropUpstream();
   // Bytes of a request not read yet (a body, pipelined requests) would make the kernel answer
@@ -431,6 +439,8 @@ void ClientSession::abort(std::string_view termination) {
 
 void ClientSession::destroy() {
   leaveQueue();
+  endCollapse(nullptr);
+  leaveCollapse();
   if (requestParser_.headComplete()) writeAccessLog();  // a tunnel's exchange ends here
   if (state_ != State::kClosing) transitionTo(State::kClosing);
   armTimer(TimerRole::kNone, {});
@@ -465,6 +475,9 @@ void ClientSession::handleTimer() {
         return;
       }
       failExchange(Failure::kRequestTimeout);
+      return;
+    case TimerRole::kCacheWait:
+      resumeAfterCollapse(nullptr);  // the leader is slow: ask the server ourselves
       return;
     case TimerRole::kQueue:
       leaveQueue();

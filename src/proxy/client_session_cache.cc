@@ -15,49 +15,58 @@ namespace weir::proxy {
 
 void ClientSession::chooseCache(int cacheIndex, const http::RequestHead& req) {
   cacheIndex_ = cacheIndex;
-  cacheKey_.clear();
   if (cacheIndex < 0) return;
   const std::string* host = req.headers.get("host");
-  if (host != nullptr) cacheKey_ += *host;
-  cacheKey_ += '\n';
-  cacheKey_ += req.target;
+  cache::ResponseCache::makeKey(host != nullptr ? std::string_view(*host) : std::string_view(), req.target, cacheKey_);
 }
 
 bool ClientSession::serveFromCache(const http::RequestHead& req) {
   const int64_t now = steadyNowMs();
   std::shared_ptr<const cache::CachedResponse> hit = ctx_.responseCache(cacheIndex_).lookup(cacheKey_, req.headers, now);
+  ctx_.frontendCounters(fe_).cacheLookups++;
   if (!hit) return false;
-  const std::string* etag = hit->headers.get("etag");
+  ctx_.frontendCounters(fe_).cacheHits++;
+  serveCached(req, *hit, now, "weir; hit");
+  return true;
+}
+
+void ClientSession::serveCached(const http::RequestHead& req, const cache::CachedResponse& hit, int64_t now,
+                                std::string_view cacheStatus) {
+  const std::string* etag = hit.headers.get("etag");
   const std::string* inm = req.headers.get("if-none-match");
   const bool notModified = etag != nullptr && inm != nullptr && static_files::etagListMatches(*inm, *etag, true);
-  const int status = notModified ? 304 : hit->status;
+  const int status = notModified ? 304 : hit.status;
   std::string& out = scratch_;
   out.clear();
   out.append("HTTP/1.1 ").append(fmt::format_int(status).c_str()).append(" ");
-  out.append(notModified ? std::string_view("Not Modified") : std::string_view(hit->reason)).append("\r\n");
-  for (const http::Header& h : hit->headers) out.append(h.name).append(": ").append(h.value).append("\r\n");
-  out.append("Age: ").append(fmt::format_int((now - hit->storedAtMs) / 1000).c_str()).append("\r\n");
-  out.append("Cache-Status: weir; hit\r\n");
-  const bool hasBody = !notModified && hit->status != 204;
-  if (hasBody) out.append("Content-Length: ").append(fmt::format_int(hit->body.size()).c_str()).append("\r\n");
+  out.append(notModified ? std::string_view("Not Modified") : std::string_view(hit.reason)).append("\r\n");
+  for (const http::Header& h : hit.headers) out.append(h.name).append(": ").append(h.value).append("\r\n");
+  out.append("Age: ").append(fmt::format_int(std::max<int64_t>(now - hit.storedAtMs, 0) / 1000).c_str()).append("\r\n");
+  out.append("Cache-Status: ").append(cacheStatus).append("\r\n");
+  const bool hasBody = !notModified && hit.status != 204;
+  if (hasBody) out.append("Content-Length: ").append(fmt::format_int(hit.body.size()).c_str()).append("\r\n");
   const bool close = localReplyCloses();
   endLocalHead(out, close, req.versionMinor);
-  if (hasBody && !req.isHead()) out.append(hit->body);
+  if (hasBody && !req.isHead()) out.append(hit.body);
   bytesOut_ += out.size();
   evbuffer_add(bufferevent_get_output(client_.get()), out.data(), out.size());
   finishLocalReply(status, "LR", close);
-  return true;
 }
 
 void ClientSession::startCapture(http::ResponseHead& resp) {
   const http::RequestHead& req = requestParser_.request();
   if (cacheIndex_ < 0 || req.method != "GET") return;
-  resp.headers.add("Cache-Status", "weir; fwd=miss");
   const config::CacheConfig& config = ctx_.runtime().config->caches[static_cast<size_t>(cacheIndex_)];
   const int64_t maxSeconds = config.max_age.count() / 1000;
   cache::Storability s = cache::storability(req, resp, std::time(nullptr), maxSeconds, maxSeconds);
-  if (!s.store) return;
-  if (resp.framing == http::BodyFraming::kContentLength && resp.contentLength > config.max_object_size) return;
+  const bool sized = resp.framing == http::BodyFraming::kContentLength;
+  if (sized && resp.contentLength > config.max_object_size) s.store = false;
+  // "stored" only when it is sure: a body of unknown length may still turn out too large.
+  resp.headers.add("Cache-Status", s.store && sized ? "weir; fwd=miss; stored" : "weir; fwd=miss");
+  if (!s.store) {
+    endCollapse(nullptr);  // waiting requests go to the server now rather than after this response
+    return;
+  }
   capture_ = std::make_shared<cache::CachedResponse>();
   capture_->status = resp.status;
   capture_->reason = resp.reason;
@@ -80,6 +89,7 @@ bool ClientSession::captureHasRoom(size_t len) {
   if (!capture_) return false;
   if (capture_->body.size() + len <= captureLimit_) return true;
   capture_.reset();  // larger than max_object_size: passed on, not kept
+  endCollapse(nullptr);
   return false;
 }
 
@@ -99,8 +109,10 @@ void ClientSession::finishCapture() {
   const int64_t now = steadyNowMs();
   capture_->storedAtMs = now;
   capture_->expiresAtMs += now;
-  ctx_.responseCache(cacheIndex_).store(cacheKey_, std::move(capture_));
+  std::shared_ptr<const cache::CachedResponse> stored = std::move(capture_);
   capture_.reset();
+  if (!ctx_.responseCache(cacheIndex_).store(cacheKey_, stored)) stored.reset();
+  endCollapse(std::move(stored));
 }
 
 }  // namespace weir::proxy

@@ -24,7 +24,7 @@ void ClientSession::enqueue(int server) {
     armTimer(TimerRole::kQueue, backend_->options().timeout.queue);
   }
   inQueue_ = true;
-  ctx_.addQueued(id_, this);
+  ctx_.addWaiting(id_, this);
   transitionTo(State::kQueued);
   // A slot freed between our pick and the push went back to the server, as nobody was waiting
   // for it then: look once more now that releasers can see us.
@@ -43,7 +43,7 @@ void ClientSession::enqueue(int server) {
 bool ClientSession::takeGrantedSlot(const upstream::QueueWaiter& waiter, upstream::Server& server) {
   if (!inQueue_ || waiter.ticket != waiter_.ticket) return false;
   inQueue_ = false;  // the releaser took us out of the queue
-  ctx_.removeQueued(id_);
+  ctx_.removeWaiting(id_);
   connectTo(server, false);
   return true;
 }
@@ -51,7 +51,7 @@ bool ClientSession::takeGrantedSlot(const upstream::QueueWaiter& waiter, upstrea
 void ClientSession::leaveQueue() {
   if (inQueue_) {
     inQueue_ = false;
-    ctx_.removeQueued(id_);
+    ctx_.removeWaiting(id_);
     // When the releaser popped us already, its wake-up finds no one here and passes it on.
     backend_->queue().remove(waiter_.ticket);
   }

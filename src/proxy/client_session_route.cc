@@ -43,7 +43,7 @@ bool ClientSession::routeRequest(http::RequestHead& req) {
   switch (result.kind) {
     case route::RouteResult::Kind::kBackend:
       backend_ = ctx_.runtime().backends[static_cast<size_t>(result.backend)].get();
-      return true;
+      return cacheIndex < 0 || !waitForCollapsedMiss(req);
     case route::RouteResult::Kind::kReply:
       replyLocally(*result.rule);
       return false;

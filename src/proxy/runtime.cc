@@ -13,6 +13,7 @@ std::unique_ptr<Runtime> buildRuntime(std::shared_ptr<const config::Config> conf
   for (size_t i = 0; i < config->backends.size(); ++i)
     rt->backends.push_back(std::make_unique<upstream::Backend>(config->backends[i], static_cast<int>(i), nextId));
   rt->serverCount = nextId;
+  for (size_t i = 0; i < config->caches.size(); ++i) rt->collapsers.push_back(std::make_unique<cache::MissCollapser>());
   const std::string baseDir = std::filesystem::path(config->source_file).parent_path().string();
   int nextStaticId = 0;
   for (const auto& fe : config->frontends) {

@@ -20,6 +20,7 @@ WorkerContext::WorkerContext(event::Worker& worker, Runtime& runtime)
     caches_.emplace_back(std::max<uint64_t>(c.total_max_size / static_cast<uint64_t>(std::max(runtime.threads, 1)),
                                             c.max_object_size),
                          c.max_object_size);
+  frontendCounters_.resize(runtime.frontends.size());
   reaper_.reset(event_new(worker.base(), -1, 0, &WorkerContext::onReap, this));
 }
 
@@ -119,11 +120,20 @@ void WorkerContext::grant(upstream::Backend& backend, upstream::Server& server, 
 }
 
 void WorkerContext::onGrant(upstream::Backend& backend, upstream::Server& server, const upstream::QueueWaiter& waiter) {
-  auto it = queued_.find(waiter.session);
-  if (it != queued_.end() && it->second->takeGrantedSlot(waiter, server)) return;
+  auto it = waiting_.find(waiter.session);
+  if (it != waiting_.end() && it->second->takeGrantedSlot(waiter, server)) return;
   // The waiter left (timed out, its client closed, or it found a slot itself) after it was
   // chosen: the slot goes to the next one.
   handOff(backend, server);
+}
+
+void WorkerContext::deliverCollapsed(const cache::CollapseWaiter& waiter,
+                                     std::shared_ptr<const cache::CachedResponse> response) {
+  WorkerContext* target = runtime_.workers[static_cast<size_t>(waiter.worker)];
+  target->worker_.post([target, waiter, response = std::move(response)]() mutable {
+    auto it = target->waiting_.find(waiter.session);
+    if (it != target->waiting_.end()) it->second->takeCollapsedResponse(waiter.request, std::move(response));
+  });
 }
 
 void WorkerContext::onReap(evutil_socket_t, short, void* self) { static_cast<WorkerContext*>(self)->graveyard_.clear(); }

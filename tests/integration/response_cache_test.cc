@@ -1,4 +1,4 @@
-// Issue 6, response cache end to end (the parts that exist so far): a second request served
+// Issue 6, response cache end to end: a second request served
 // without reaching the backend, Vary splitting entries, no-store / private / POST not cached,
 // HEAD and If-None-Match answered from a stored GET, objects over max_object_size passed on.
 
@@ -41,7 +41,7 @@ backends:
 
 TEST_F(ResponseCacheTest, ASecondRequestIsServedWithoutTheBackend) {
   const HttpResponse first = httpGet(weir_.port(), "/c/page?header=ETag:%20%22v1%22");
-  EXPECT_EQ(first.header("Cache-Status"), "weir; fwd=miss");
+  EXPECT_EQ(first.header("Cache-Status"), "weir; fwd=miss; stored");
   const HttpResponse second = httpGet(weir_.port(), "/c/page?header=ETag:%20%22v1%22");
   EXPECT_EQ(second.status, 200);
   EXPECT_EQ(second.body, first.body);

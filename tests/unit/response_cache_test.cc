@@ -78,19 +78,40 @@ TEST(ResponseCache, PurgeRemovesOneUrlOrAPrefix) {
   cache.store("h\n/img/b.png", response("b", 1000, {{"accept", "x"}}));
   cache.store("h\n/img/b.png", response("b2", 1000, {{"accept", "y"}}));
   cache.store("h\n/index.html", response("i"));
-  EXPECT_EQ(cache.purge("h\n/index.html", false), 1u);
-  EXPECT_EQ(cache.purge("h\n/img/", true), 3u);
+  EXPECT_EQ(cache.purge("h", "/index.html", false), 1u);
+  EXPECT_EQ(cache.purge("h", "/img/", true), 3u);
   EXPECT_EQ(cache.entries(), 0u);
   EXPECT_EQ(cache.bytes(), 0u);
-  EXPECT_EQ(cache.purge("h\n/none", false), 0u);
+  EXPECT_EQ(cache.purge("h", "/none", false), 0u);
   EXPECT_EQ(cache.counters().purged, 4u);
+}
+
+TEST(ResponseCache, PurgeWithoutAHostReachesEveryHost) {
+  ResponseCache cache(1 << 20, 1 << 16);
+  cache.store("a.example\n/img/a.png", response("a"));
+  cache.store("b.example\n/img/a.png", response("b"));
+  cache.store("b.example\n/img/b.png", response("c"));
+  cache.store("b.example\n/imgs", response("d"));
+  EXPECT_EQ(cache.purge("", "/img/a.png", false), 2u);
+  EXPECT_EQ(cache.purge("", "/img/", true), 1u);
+  EXPECT_EQ(cache.entries(), 1u) << "/imgs is not under /img/";
+  EXPECT_EQ(cache.purge("a.example", "/imgs", false), 0u) << "another host's entry stays";
+  EXPECT_EQ(cache.entries(), 1u);
+}
+
+TEST(ResponseCache, VaryMatchesComparesTheNamedRequestHeaders) {
+  auto r = response("x", 1000, {{"accept-encoding", "gzip"}});
+  const http::HeaderMap gzip = headers({{"Accept-Encoding", "gzip"}});
+  EXPECT_TRUE(ResponseCache::varyMatches(*r, gzip));
+  EXPECT_FALSE(ResponseCache::varyMatches(*r, {}));
+  EXPECT_TRUE(ResponseCache::varyMatches(*response("y"), gzip)) << "no Vary: every request matches";
 }
 
 TEST(ResponseCache, AHitStaysValidAfterItsEntryIsPurged) {
   ResponseCache cache(1 << 20, 1 << 16);
-  cache.store("k", response("still here"));
-  const auto held = cache.lookup("k", {}, 1);
-  cache.purge("k", false);
+  cache.store("h\n/k", response("still here"));
+  const auto held = cache.lookup("h\n/k", {}, 1);
+  cache.purge("h", "/k", false);
   EXPECT_EQ(held->body, "still here") << "a response being sent outlives its entry";
 }
 

@@ -39,6 +39,7 @@ struct CacheCounters {
   uint64_t stores = 0;
   uint64_t evictions = 0;
   uint64_t purged = 0;
+  uint64_t collapsed = 0;  // misses answered by another request's response (MissCollapser)
 };
 
 class ResponseCache {
@@ -49,10 +50,17 @@ class ResponseCache {
   std::shared_ptr<const CachedResponse> lookup(const std::string& key, const http::HeaderMap& request, int64_t nowMs);
   /// Keeps `response` under `key`, replacing the variant with the same Vary values; false
   /// when it is larger than max_object_size (or the whole cache).
-  bool store(const std::string& key, std::shared_ptr<CachedResponse> response);
-  /// Removes `key` exactly, or every key starting with it when `prefix`; returns how many
-  /// entries (variants) went.
-  size_t purge(std::string_view key, bool prefix);
+  bool store(const std::string& key, std::shared_ptr<const CachedResponse> response);
+  /// Removes the entries (all variants) of `target` on `host`, or of every target starting
+  /// with it when `prefix`; an empty host means every host. Returns how many variants went.
+  size_t purge(std::string_view host, std::string_view target, bool prefix);
+  /// Counts a request answered by a response another request fetched (collapsed forwarding).
+  void countCollapsed() { ++counters_.collapsed; }
+
+  /// The key of `target` requested on `host` (the request's Host header as sent).
+  static void makeKey(std::string_view host, std::string_view target, std::string& key);
+  /// Whether `request` selects `response` by the headers its Vary named (RFC 9111 4.1).
+  static bool varyMatches(const CachedResponse& response, const http::HeaderMap& request);
 
   /// The value a request gives header `name` for Vary matching: every field joined with ", ",
   /// whitespace around commas removed; "" when absent.
@@ -64,19 +72,20 @@ class ResponseCache {
 
  private:
   struct Variant {
-    std::shared_ptr<CachedResponse> response;
-    std::list<std::pair<std::string, CachedResponse*>>::iterator lru;
+    std::shared_ptr<const CachedResponse> response;
+    std::list<std::pair<std::string, const CachedResponse*>>::iterator lru;
   };
   using Variants = std::vector<Variant>;
 
   void removeVariant(std::map<std::string, Variants, std::less<>>::iterator it, size_t index);
   void evictBeyond(uint64_t limit);
+  size_t removeEntry(std::map<std::string, Variants, std::less<>>::iterator it);
 
   uint64_t totalBytes_;
   uint64_t maxObjectBytes_;
   uint64_t bytes_ = 0;
   std::map<std::string, Variants, std::less<>> entries_;  // ordered: purge by prefix
-  std::list<std::pair<std::string, CachedResponse*>> lru_;  // most recent first: key, variant
+  std::list<std::pair<std::string, const CachedResponse*>> lru_;  // most recent first: key, variant
   CacheCounters counters_;
 };
 

@@ -7,7 +7,8 @@
 //        │                  │  ^  │ refused: retry, or 5xx         │ 101
 //        │   servers full:  v  │  v                                v
 //        │               kQueued ── timeout.queue: 503          kTunnel ── either side closes ──> kClosing
-//        └── bad input, timeout, close ──────> kClosing
+//        ├── bad input, timeout, close ──────> kClosing
+//        └── a cacheable miss another request is fetching ──> kCacheWait ──> its response, or kConnecting
 //
 // Backpressure: bodies are forwarded chunk by chunk and reading from one side stops while the
 // other side's output buffer is above kHighWater, so memory per exchange stays bounded.
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "weir/base/c_handle.h"
+#include "weir/cache/miss_collapser.h"
 #include "weir/cache/response_cache.h"
 #include "weir/http/http_parser.h"
 #include "weir/net/address.h"
@@ -42,11 +44,16 @@ class ClientSession {
   /// A slot of `server`, handed over by its releaser to this session's queue ticket `waiter`.
   /// False when the session no longer waits under that ticket (the caller passes it on).
   bool takeGrantedSlot(const upstream::QueueWaiter& waiter, upstream::Server& server);
+  /// The response the request this session waits for (`request`, its count of requests
+  /// served) was collapsed into; nullptr when there is none to share. Ignored when the session
+  /// no longer waits for it.
+  void takeCollapsedResponse(uint64_t request, std::shared_ptr<const cache::CachedResponse> response);
 
  private:
   using Clock = std::chrono::steady_clock;
-  enum class State { kReadingHead, kConnecting, kQueued, kExchanging, kTunnel, kClosing };
-  enum class TimerRole { kNone, kKeepAlive, kHttpRequest, kQueue, kTunnel, kLinger };
+  enum class State { kReadingHead, kCacheWait, kConnecting, kQueued, kExchanging, kTunnel, kClosing };
+  enum class TimerRole { kNone, kKeepAlive, kHttpRequest, kCacheWait, kQueue, kTunnel, kLinger };
+  enum class CollapseRole { kNone, kLeader, kWaiter };
 
   struct RequestBody final : http::BodySink {
     ClientSession* session;
@@ -73,6 +80,7 @@ class ClientSession {
   void handleClientEvent(short what);
   void parseRequest();
   void onRequestHead();
+  void forwardRequest();
   void onRequestComplete();
   void passRequestBody(evbuffer* in);
   void forwardRequestBody(const char* data, size_t len);
@@ -112,12 +120,23 @@ class ClientSession {
   // response cache (client_session_cache.cc)
   void chooseCache(int cacheIndex, const http::RequestHead& req);
   bool serveFromCache(const http::RequestHead& req);
+  void serveCached(const http::RequestHead& req, const cache::CachedResponse& hit, int64_t now,
+                   std::string_view cacheStatus);
   void startCapture(http::ResponseHead& resp);
   void captureHeaders(const http::ResponseHead& resp);
   bool captureHasRoom(size_t len);
   void captureBody(const char* data, size_t len);
   void captureBody(evbuffer* from, size_t len);
   void finishCapture();
+
+  // collapsed forwarding (client_session_collapse.cc)
+  cache::MissCollapser& collapser() const;
+  /// True when another request fetches this key already: this one waits (kCacheWait).
+  bool waitForCollapsedMiss(const http::RequestHead& req);
+  /// The leader's exchange is over: waiters get `response`, or nullptr and go to a server.
+  void endCollapse(std::shared_ptr<const cache::CachedResponse> response);
+  void leaveCollapse();
+  void resumeAfterCollapse(std::shared_ptr<const cache::CachedResponse> response);
 
   // server side (client_session_upstream.cc)
   void connectUpstream();
@@ -175,6 +194,7 @@ class ClientSession {
   std::string cacheKey_;
   std::shared_ptr<cache::CachedResponse> capture_;  // the response being kept for the cache
   uint64_t captureLimit_ = 0;
+  CollapseRole collapseRole_ = CollapseRole::kNone;
   bool clientOutputPaused_ = false;
   bool lingering_ = false;      // closing: drain what the client still sends (see finishClosing)
   bool lingerStarted_ = false;

@@ -16,6 +16,9 @@ inline constexpr size_t kReplayLimit = 64 * 1024;       // request body kept for
 // (nginx's lingering_time / lingering_timeout are 30 s / 5 s; a reply is small, so less).
 inline constexpr std::chrono::milliseconds kLingerTime{2000};
 inline constexpr size_t kLingerMaxBytes = 1024 * 1024;
+// A cache miss waiting for another request's response to the same URL gives up after this and
+// asks the server itself (nginx: proxy_cache_lock_timeout).
+inline constexpr std::chrono::milliseconds kCollapseWait{5000};
 
 /// libevent 2.1 reads at most 4 KiB per read(2) (EVBUFFER_MAX_READ), which makes bulk transfers
 /// cost a syscall and a callback per 4 KiB. When a read filled a whole 4 KiB, more is likely

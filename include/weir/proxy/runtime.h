@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "weir/cache/miss_collapser.h"
 #include "weir/config/config.h"
 #include "weir/http/http_parser.h"
 #include "weir/route/router.h"
@@ -31,6 +32,7 @@ struct Runtime {
   std::shared_ptr<const config::Config> config;
   std::vector<std::unique_ptr<upstream::Backend>> backends;
   std::vector<FrontendRuntime> frontends;
+  std::vector<std::unique_ptr<cache::MissCollapser>> collapsers;  // by config.caches index
   int serverCount = 0;  // across all backends: size of per-worker pools
   static_files::MimeTypes mimeTypes = static_files::MimeTypes::systemDefault();
   http::ParserLimits requestLimits;

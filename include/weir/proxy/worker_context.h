@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -14,6 +15,7 @@
 #include "weir/event/worker.h"
 #include "weir/log/access_log.h"
 #include "weir/cache/response_cache.h"
+#include "weir/proxy/frontend_counters.h"
 #include "weir/proxy/runtime.h"
 #include "weir/static/static_responder.h"
 #include "weir/upstream/connection_pool.h"
@@ -33,6 +35,8 @@ class WorkerContext {
 
   event_base* base() const { return worker_.base(); }
   int index() const { return worker_.index(); }
+  /// Runs `fn` on this worker's thread (from any thread).
+  void post(std::function<void()> fn) { worker_.post(std::move(fn)); }
   Runtime& runtime() { return runtime_; }
   upstream::ConnectionPool& pool() { return pool_; }
   upstream::ServerPicker& picker(const upstream::Backend& b) { return pickers_[static_cast<size_t>(b.index())]; }
@@ -42,6 +46,7 @@ class WorkerContext {
   static_files::StaticResponder& staticResponder() { return staticResponder_; }
   /// This worker's share of response cache `index` (config.caches).
   cache::ResponseCache& responseCache(int index) { return caches_[static_cast<size_t>(index)]; }
+  FrontendCounters& frontendCounters(const FrontendRuntime& fe) { return frontendCounters_[static_cast<size_t>(fe.index)]; }
 
   /// A libevent "common timeout" for `d`: every event of this worker with the same duration
   /// shares one queue, so arming and re-arming it is O(1) instead of a heap operation. Never
@@ -53,9 +58,13 @@ class WorkerContext {
 
   /// A number for a session, unique within this worker (queue tickets name sessions by it).
   uint64_t nextSessionId() { return ++lastSessionId_; }
-  /// `session` waits in a backend queue under `id` / no longer does.
-  void addQueued(uint64_t id, ClientSession* session) { queued_[id] = session; }
-  void removeQueued(uint64_t id) { queued_.erase(id); }
+  /// `session` waits under `id` for something another session hands over (a slot of a queued
+  /// backend, a collapsed response) / no longer does.
+  void addWaiting(uint64_t id, ClientSession* session) { waiting_[id] = session; }
+  void removeWaiting(uint64_t id) { waiting_.erase(id); }
+  /// Hands `response` to `waiter` on its worker (posted, even to this one, so the waiter never
+  /// runs inside the leader's callback).
+  void deliverCollapsed(const cache::CollapseWaiter& waiter, std::shared_ptr<const cache::CachedResponse> response);
   /// Gives back a slot of `server` (and its probe claim): when requests wait, the slot goes to
   /// the oldest that can use it instead.
   void releaseSlot(upstream::Backend& backend, upstream::Server& server, bool probe);
@@ -86,6 +95,7 @@ class WorkerContext {
   log::AccessLog accessLog_;
   static_files::StaticResponder staticResponder_;  // with this worker's open-file cache
   std::vector<cache::ResponseCache> caches_;       // by config.caches index: no lock, 1/N of the size each
+  std::vector<FrontendCounters> frontendCounters_;  // by frontend index
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::unordered_map<ClientSession*, std::unique_ptr<ClientSession>> sessions_;
   std::vector<std::unique_ptr<ClientSession>> graveyard_;
@@ -94,7 +104,7 @@ class WorkerContext {
   std::deque<timeval> plainTimeouts_;  // stable addresses for durations past libevent's table
   bool accepting_ = true;
   uint64_t lastSessionId_ = 0;
-  std::unordered_map<uint64_t, ClientSession*> queued_;  // sessions waiting in a backend queue
+  std::unordered_map<uint64_t, ClientSession*> waiting_;  // sessions waiting for a queue slot or a collapsed response
 };
 
 }  // namespace weir::proxy

@@ -1,0 +1,41 @@
+#pragma once
+// Reading or changing what each worker owns (its caches, its counters) from outside: a function
+// is posted to every worker and runs on that worker's thread, each result goes into the
+// worker's own slot, and the last worker to finish posts the results, in worker order, back
+// to the worker that asked. No lock, and nothing on the request path waits for it.
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "weir/proxy/runtime.h"
+#include "weir/proxy/worker_context.h"
+
+namespace weir::proxy {
+
+template <class Part>
+void gatherFromWorkers(Runtime& runtime, WorkerContext& origin, std::function<Part(WorkerContext&)> each,
+                       std::function<void(std::vector<Part>)> done) {
+  struct Gathering {
+    std::vector<Part> parts;
+    std::atomic<size_t> left;
+    std::function<Part(WorkerContext&)> each;
+    std::function<void(std::vector<Part>)> done;
+  };
+  auto g = std::make_shared<Gathering>();
+  g->parts.resize(runtime.workers.size());
+  g->left = runtime.workers.size();
+  g->each = std::move(each);
+  g->done = std::move(done);
+  WorkerContext* back = &origin;
+  for (WorkerContext* w : runtime.workers) {
+    w->post([g, w, back] {
+      g->parts[static_cast<size_t>(w->index())] = g->each(*w);
+      // acq_rel: the last one sees every other worker's slot written.
+      if (g->left.fetch_sub(1, std::memory_order_acq_rel) == 1) back->post([g] { g->done(std::move(g->parts)); });
+    });
+  }
+}
+
+}  // namespace weir::proxy
