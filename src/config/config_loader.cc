@@ -22,6 +22,7 @@ struct Sections {
   std::optional<YamlCursor> frontends;
   std::optional<YamlCursor> backends;
   std::optional<YamlCursor> caches;
+  std::optional<YamlCursor> stats;
 };
 
 void loadRoot(const YamlCursor& root, Config* config) {
@@ -30,14 +31,13 @@ void loadRoot(const YamlCursor& root, Config* config) {
   const auto keep = [](std::optional<YamlCursor>* slot) {
     return [slot](const YamlCursor& v) { slot->emplace(v); };
   };
-  const auto ignored = [](const YamlCursor& v) { v.ignoreUnimplemented(NodeKind::kMapping); };
   const std::vector<KeyRule> rules{
       {"global", keep(&found.global)},
       {"defaults", keep(&found.defaults)},
       {"frontends", keep(&found.frontends)},
       {"backends", keep(&found.backends)},
       {"caches", keep(&found.caches)},
-      {"stats", ignored},
+      {"stats", keep(&found.stats)},
   };
   const KeySet seen = root.readKeys(rules);
   if (found.global) loadGlobal(*found.global, &config->global);
@@ -45,6 +45,7 @@ void loadRoot(const YamlCursor& root, Config* config) {
   if (found.backends) loadBackends(*found.backends, config);
   if (found.caches) loadCaches(*found.caches, config);
   if (found.frontends) loadFrontends(*found.frontends, config);
+  if (found.stats) loadStats(*found.stats, config);
   root.require(seen, "frontends");
 }
 

@@ -47,6 +47,9 @@ void readCacheRules(const YamlCursor& value, std::vector<RuleLine>* out, RuleCur
 /// check default_backend.
 void loadFrontends(const YamlCursor& section, Config* config);
 
+/// Reads `stats`. Needs config->frontends loaded, to refuse a bind a frontend has.
+void loadStats(const YamlCursor& section, Config* config);
+
 /// Why `name` is not a valid frontend, backend or server name (letters, digits, '-', '_', '.',
 /// ':'), or nullopt when it is.
 std::optional<std::string> nameError(const std::string& name);

@@ -171,8 +171,14 @@ stats:
   admin: true                # state changes from the page (needs auth)
 )";
 
+/// The example of CONFIG.md, whose stats password comes from the environment.
+LoadResult loadConfigMdExample() {
+  ::setenv("WEIR_STATS_PASSWORD", "test-password", 0);
+  return load(kConfigMdExample);
+}
+
 TEST(ConfigLoader, LoadsConfigMdExampleWithItsValues) {
-  const LoadResult r = load(kConfigMdExample);
+  const LoadResult r = loadConfigMdExample();
   ASSERT_TRUE(r.ok) << ::testing::PrintToString(r.errors);
   const Config& c = r.config;
   EXPECT_EQ(c.global.threads, 0);
@@ -209,18 +215,21 @@ TEST(ConfigLoader, LoadsConfigMdExampleWithItsValues) {
   EXPECT_EQ(c.backends[2].balance, BalanceAlgorithm::kSource);
   EXPECT_EQ(c.backends[2].servers[1].name, "admin2");
   EXPECT_EQ(c.findBackend("admin"), 2);
+  EXPECT_TRUE(c.stats.enabled);
+  EXPECT_EQ(c.stats.bind.address.toString(), "0.0.0.0:8404");
+  EXPECT_EQ(c.stats.refresh, milliseconds(30'000));
+  EXPECT_EQ(c.stats.password, "test-password");
+  EXPECT_TRUE(c.stats.admin);
 }
 
 TEST(ConfigLoader, WarnsAboutEveryNotYetImplementedPartOfConfigMdExample) {
-  const LoadResult r = load(kConfigMdExample);
-  const std::string ignored = ": this key is not implemented yet and is ignored";
+  const LoadResult r = loadConfigMdExample();
   EXPECT_EQ(r.warnings,
             (Messages{
                 "weir.yaml:25:9: frontends.chinook.bind[1]: TLS is not implemented yet; "
                 "this bind is skipped",
                 "weir.yaml:40:15: frontends.chinook.static[0].root: '/var/www/chinook/public' does not exist: this "
                 "rule finds no file until it does (and weir restarts)",
-                "weir.yaml:89:1: stats" + ignored,
             }));
 }
 
@@ -539,11 +548,43 @@ TEST(ConfigLoader, RejectsValueOfWrongKind) {
             Messages{"weir.yaml:2:8: global.log: expected a string, got a sequence"});
 }
 
-TEST(ConfigLoader, WarnsThatUnimplementedKeysAreIgnored) {
-  const LoadResult r = load(std::string(kFrontend) + kBackend + "stats: { bind: \":8404\" }\n");
-  EXPECT_TRUE(r.ok);
-  EXPECT_EQ(r.warnings,
-            Messages{"weir.yaml:9:1: stats: this key is not implemented yet and is ignored"});
+TEST(ConfigLoader, ReadsTheStatsSection) {
+  const LoadResult r = load(std::string(kFrontend) + kBackend + R"(stats:
+  bind: "127.0.0.1:8404"
+  uri: /haproxy
+  refresh: 5s
+  auth: { user: admin, password: s3cret }
+  admin: true
+  allow: [127.0.0.0/8, "::1"]
+)");
+  ASSERT_TRUE(r.ok) << ::testing::PrintToString(r.errors);
+  EXPECT_EQ(r.warnings, Messages{});
+  const StatsConfig& s = r.config.stats;
+  EXPECT_TRUE(s.enabled);
+  EXPECT_EQ(s.bind.address.toString(), "127.0.0.1:8404");
+  EXPECT_EQ(s.uri, "/haproxy");
+  EXPECT_EQ(s.metrics_uri, "/metrics");
+  EXPECT_EQ(s.stub_status_uri, "/stub_status");
+  EXPECT_EQ(s.refresh, milliseconds(5000));
+  EXPECT_EQ(s.user, "admin");
+  EXPECT_EQ(s.password, "s3cret");
+  EXPECT_TRUE(s.admin);
+  EXPECT_EQ(s.allow, (std::vector<std::string>{"127.0.0.0/8", "::1"}));
+  EXPECT_FALSE(load(std::string(kFrontend) + kBackend).config.stats.enabled) << "off unless configured";
+}
+
+TEST(ConfigLoader, RejectsBadStatsSettings) {
+  const auto errors = [](const std::string& stats) { return load(std::string(kFrontend) + kBackend + stats).errors; };
+  EXPECT_EQ(errors("stats: { uri: /s }\n"), Messages{"weir.yaml:9:1: stats: missing required key 'bind'"});
+  EXPECT_EQ(errors("stats: { bind: \":8404\", admin: true }\n"),
+            Messages{"weir.yaml:9:1: stats: admin: true needs auth (user and password)"});
+  EXPECT_EQ(errors("stats: { bind: \":8404\", allow: [10.0.0.0/33] }\n").size(), 1u);
+  EXPECT_EQ(errors("stats: { bind: \":8404\", uri: stats }\n"),
+            Messages{"weir.yaml:9:30: stats.uri: must be a path starting with '/', without '?', '#', ';' or spaces"});
+  EXPECT_EQ(errors("stats: { bind: \"127.0.0.1:8080\" }\n"),
+            Messages{"weir.yaml:9:16: stats.bind: 127.0.0.1:8080 is already bound by frontend web"});
+  EXPECT_EQ(errors("stats: { bind: \":8404\", auth: { user: admin } }\n"),
+            Messages{"weir.yaml:9:25: stats.auth: missing required key 'password'"});
 }
 
 TEST(ConfigLoader, RejectsUnimplementedKeyOfWrongKind) {

@@ -176,6 +176,21 @@ struct BackendConfig {
   SourcePos pos;
 };
 
+/// The stats listener (`stats`): dashboard, CSV/JSON, Prometheus, stub_status, runtime API.
+struct StatsConfig {
+  bool enabled = false;
+  BindConfig bind;
+  std::string uri = "/stats";             // HTML; uri;csv and uri;json beside it; uri/api/... the runtime API
+  std::string metrics_uri = "/metrics";   // Prometheus (weir's key)
+  std::string stub_status_uri = "/stub_status";  // nginx stub_status format (weir's key)
+  Millis refresh{0};                      // the page reloads itself this often; 0 = never
+  std::string user;                       // auth: HTTP Basic; "" = no auth
+  std::string password;
+  bool admin = false;                     // state changes allowed (needs auth)
+  std::vector<std::string> allow;         // CIDRs allowed in; empty = everyone
+  SourcePos pos;
+};
+
 struct Config {
   std::string source_file;
   GlobalConfig global;
@@ -183,6 +198,7 @@ struct Config {
   std::vector<FrontendConfig> frontends;
   std::vector<BackendConfig> backends;
   std::vector<CacheConfig> caches;
+  StatsConfig stats;
 
   /// Index into caches, or -1.
   int findCache(const std::string& name) const {
