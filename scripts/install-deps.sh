@@ -8,6 +8,7 @@ packages=(
   libevent-dev libssl-dev node-llhttp libyaml-cpp-dev libfmt-dev libre2-dev libcli11-dev libxxhash-dev
   googletest libgtest-dev
   curl wrk haproxy nginx procps python3
+  chromium prometheus  # the stats tests: the dashboard in headless Chromium, promtool check metrics
 )
 
 missing=()

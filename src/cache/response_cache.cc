@@ -11,6 +11,24 @@ size_t CachedResponse::bytes() const {
   return n;
 }
 
+CacheCounters& CacheCounters::operator+=(const CacheCounters& o) {
+  lookups += o.lookups;
+  hits += o.hits;
+  misses += o.misses;
+  stores += o.stores;
+  evictions += o.evictions;
+  purged += o.purged;
+  collapsed += o.collapsed;
+  bytes += o.bytes;
+  entries += o.entries;
+  return *this;
+}
+
+CacheCounters ResponseCache::counters() const {
+  return {shard_.lookups.get(), shard_.hits.get(),      shard_.misses.get(), shard_.stores.get(), shard_.evictions.get(),
+          shard_.purged.get(),  shard_.collapsed.get(), shard_.bytes.get(),  shard_.entries.get()};
+}
+
 std::string ResponseCache::varyValue(const http::HeaderMap& request, std::string_view name) {
   std::string out;
   for (const http::Header& h : request) {
@@ -32,7 +50,7 @@ std::string ResponseCache::varyValue(const http::HeaderMap& request, std::string
 
 std::shared_ptr<const CachedResponse> ResponseCache::lookup(const std::string& key, const http::HeaderMap& request,
                                                             int64_t nowMs) {
-  ++counters_.lookups;
+  shard_.lookups.add();
   auto it = entries_.find(key);
   if (it != entries_.end()) {
     Variants& variants = it->second;
@@ -44,11 +62,11 @@ std::shared_ptr<const CachedResponse> ResponseCache::lookup(const std::string& k
         break;
       }
       lru_.splice(lru_.begin(), lru_, variants[i].lru);
-      ++counters_.hits;
+      shard_.hits.add();
       return variants[i].response;
     }
   }
-  ++counters_.misses;
+  shard_.misses.add();
   return nullptr;
 }
 
@@ -81,35 +99,38 @@ bool ResponseCache::store(const std::string& key, std::shared_ptr<const CachedRe
   }
   lru_.emplace_front(key, response.get());
   it->second.push_back({std::move(response), lru_.begin()});
-  bytes_ += size;
-  ++counters_.stores;
+  shard_.bytes.add(size);
+  shard_.entries.add();
+  shard_.stores.add();
   evictBeyond(totalBytes_);
   return true;
 }
 
 void ResponseCache::removeVariant(std::map<std::string, Variants, std::less<>>::iterator it, size_t index) {
   Variants& variants = it->second;
-  bytes_ -= variants[index].response->bytes();
+  shard_.bytes.sub(variants[index].response->bytes());
+  shard_.entries.sub();
   lru_.erase(variants[index].lru);
   variants.erase(variants.begin() + static_cast<std::ptrdiff_t>(index));
   if (variants.empty()) entries_.erase(it);
 }
 
 void ResponseCache::evictBeyond(uint64_t limit) {
-  while (bytes_ > limit && !lru_.empty()) {
+  while (shard_.bytes.get() > limit && !lru_.empty()) {
     const auto& [key, victim] = lru_.back();
     auto it = entries_.find(key);
     Variants& variants = it->second;
     const auto pos = std::find_if(variants.begin(), variants.end(), [&](const Variant& v) { return v.response.get() == victim; });
     removeVariant(it, static_cast<size_t>(pos - variants.begin()));
-    ++counters_.evictions;
+    shard_.evictions.add();
   }
 }
 
 size_t ResponseCache::removeEntry(std::map<std::string, Variants, std::less<>>::iterator it) {
   const size_t n = it->second.size();
   for (const Variant& v : it->second) {
-    bytes_ -= v.response->bytes();
+    shard_.bytes.sub(v.response->bytes());
+    shard_.entries.sub();
     lru_.erase(v.lru);
   }
   entries_.erase(it);
@@ -138,7 +159,7 @@ size_t ResponseCache::purge(std::string_view host, std::string_view target, bool
       it = next;
     }
   }
-  counters_.purged += removed;
+  shard_.purged.add(removed);
   return removed;
 }
 

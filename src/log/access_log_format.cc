@@ -6,6 +6,7 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
+#include "weir/base/json_string.h"
 #include "weir/log/access_log.h"
 
 namespace weir::log {
@@ -18,21 +19,6 @@ void appendAcceptDate(const AccessLogEntry& e, std::string& out) {
   std::tm tm{};
   gmtime_r(&t, &tm);
   fmt::format_to(std::back_inserter(out), "{:%d/%b/%Y:%H:%M:%S}.{:03d}", tm, ms);
-}
-
-void appendJsonString(std::string_view s, std::string& out) {
-  out.push_back('"');
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(static_cast<char>(c));
-    } else if (c < 0x20 || c == 0x7f) {
-      fmt::format_to(std::back_inserter(out), "\\u{:04x}", c);
-    } else {
-      out.push_back(static_cast<char>(c));
-    }
-  }
-  out.push_back('"');
 }
 
 std::string_view orDash(std::string_view s, std::string_view dash) { return s.empty() ? dash : s; }

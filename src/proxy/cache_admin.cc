@@ -17,43 +17,10 @@ void purgeCache(Runtime& runtime, WorkerContext& origin, PurgeRequest request, s
       });
 }
 
-CacheUsage& CacheUsage::operator+=(const CacheUsage& o) {
-  counters.lookups += o.counters.lookups;
-  counters.hits += o.counters.hits;
-  counters.misses += o.counters.misses;
-  counters.stores += o.counters.stores;
-  counters.evictions += o.counters.evictions;
-  counters.purged += o.counters.purged;
-  counters.collapsed += o.counters.collapsed;
-  bytes += o.bytes;
-  entries += o.entries;
-  return *this;
-}
-
-void collectCacheReport(Runtime& runtime, WorkerContext& origin, std::function<void(CacheReport)> done) {
-  const size_t caches = runtime.config->caches.size();
-  const size_t frontends = runtime.frontends.size();
-  gatherFromWorkers<CacheReport>(
-      runtime, origin,
-      [&runtime, caches](WorkerContext& w) {
-        CacheReport part;
-        for (size_t i = 0; i < caches; ++i) {
-          const cache::ResponseCache& c = w.responseCache(static_cast<int>(i));
-          part.caches.push_back({c.counters(), c.bytes(), c.entries()});
-        }
-        for (const FrontendRuntime& fe : runtime.frontends) part.frontends.push_back(w.frontendCounters(fe));
-        return part;
-      },
-      [caches, frontends, done = std::move(done)](std::vector<CacheReport> parts) {
-        CacheReport total;
-        total.caches.resize(caches);
-        total.frontends.resize(frontends);
-        for (const CacheReport& p : parts) {
-          for (size_t i = 0; i < caches; ++i) total.caches[i] += p.caches[i];
-          for (size_t i = 0; i < frontends; ++i) total.frontends[i] += p.frontends[i];
-        }
-        done(std::move(total));
-      });
+cache::CacheCounters cacheTotals(const Runtime& runtime, int index) {
+  cache::CacheCounters total;
+  for (WorkerContext* w : runtime.workers) total += w->responseCache(index).counters();
+  return total;
 }
 
 }  // namespace weir::proxy

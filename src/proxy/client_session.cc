@@ -197,6 +197,7 @@ void ClientSession::parseRequest() {
     const char* data = avail > 0 ? static_cast<const char*>(vec.iov_base) : kNoBytes;
     auto r = requestParser_.feed(data, avail);
     evbuffer_drain(in, r.consumed);
+    bytesIn_ += r.consumed;
     switch (r.status) {
       case http::HttpParser::Status::kNeedMore:
         if (avail == 0) return;
@@ -220,6 +221,10 @@ void ClientSession::onRequestHead() {
   armTimer(TimerRole::kNone, {});
   http::RequestHead& req = requestParser_.request();
   closeAfterResponse_ = !req.keepAlive;
+  if (fe_.stats) {
+    serveStats(req);
+    return;
+  }
   if (!routeRequest(req)) return;  // answered here (a rule's reply, no backend, a bad path) or waiting
   forwardRequest();
 }
@@ -244,6 +249,7 @@ void ClientSession::forwardRequest() {
 void ClientSession::passRequestBody(evbuffer* in) {
   const size_t n = static_cast<size_t>(std::min<uint64_t>(requestBodyLeft_, evbuffer_get_length(in)));
   if (n > 0) {
+    bytesIn_ += n;
     if (state_ == State::kExchanging) keepForReplay(in, n);
     evbuffer_remove_buffer(in, requestSink(), n);
     requestBodyLeft_ -= n;
@@ -312,7 +318,7 @@ void ClientSession::failExchange(Failure f) {
   std::string reply_text = renderLocalReply(reply.status, reply.reason, body, close);
   bytesOut_ += reply_text.size();
   evbuffer_add(bufferevent_get_output(client_.get()), reply_text.data(), reply_text.size());
-  writeAccessLog();
+  logExchange();
   if (close) {
     closeAfterFlush();
   } else {
@@ -323,7 +329,7 @@ void ClientSession::failExchange(Failure f) {
 
 void ClientSession::finishExchange() {
   finishCapture();  // the whole response went through: keep it if it was storable
-  writeAccessLog();
+  logExchange();
   releaseServer();
   if (upstream_) {
     const http::ResponseHead& resp = responseParser_.response();
@@ -373,7 +379,7 @@ void ClientSession::resetForNextRequest() {
   requestPassthrough_ = responsePassthrough_ = false;
   requestBodyLeft_ = responseBodyLeft_ = 0;
   status_ = -1;
-  bytesOut_ = 0;
+  bytesIn_ = bytesOut_ = 0;
   termination_ = "--";
   requestStart_ = headDone_ = connectStart_ = connected_ = responseHeadAt_ = Clock::time_point{};
   evbuffer_drain(pending_.get(), evbuffer_get_length(pending_.get()));
@@ -424,14 +430,14 @@ void ClientSession::closeBetweenRequests() {
   // A connection that never sent anything is logged only without dontlognull (HAProxy: CR).
   if (requestsServed_ == 0 && !feOptions_.dontlognull) {
     termination_ = "CR";
-    writeAccessLog();
+    logExchange();
   }
   closeAfterFlush();
 }
 
 void ClientSession::abort(std::string_view termination) {
   termination_ = termination;
-  writeAccessLog();
+  logExchange();
   releaseServer();
   dropUpstream();
   destroy();
@@ -441,7 +447,7 @@ void ClientSession::destroy() {
   leaveQueue();
   endCollapse(nullptr);
   leaveCollapse();
-  if (requestParser_.headComplete()) writeAccessLog();  // a tunnel's exchange ends here
+  if (requestParser_.headComplete()) logExchange();  // a tunnel's exchange ends here
   if (state_ != State::kClosing) transitionTo(State::kClosing);
   armTimer(TimerRole::kNone, {});
   if (client_) bufferevent_disable(client_.get(), EV_READ | EV_WRITE);
@@ -449,6 +455,13 @@ void ClientSession::destroy() {
 }
 
 void ClientSession::armTimer(TimerRole role, std::chrono::milliseconds after) {
+  if (role != timerRole_) {  // stub_status: the head timer means reading, the keep-alive timer waiting
+    stats::ConnectionShard& states = ctx_.counters().connections();
+    if (timerRole_ == TimerRole::kHttpRequest) states.reading.sub();
+    if (timerRole_ == TimerRole::kKeepAlive) states.waiting.sub();
+    if (role == TimerRole::kHttpRequest) states.reading.add();
+    if (role == TimerRole::kKeepAlive) states.waiting.add();
+  }
   timerRole_ = role;
   if (role == TimerRole::kNone) {
     evtimer_del(timer_.get());
@@ -502,10 +515,12 @@ void ClientSession::handleTimer() {
   }
 }
 
-void ClientSession::writeAccessLog() {
-  if (logged_ || !ctx_.accessLog().enabled()) return;
+void ClientSession::logExchange() {
+  if (logged_) return;
   logged_ = true;
   const auto now = Clock::now();
+  countExchange(now);
+  if (!ctx_.accessLog().enabled()) return;
   const http::RequestHead& req = requestParser_.request();
   log::AccessLogEntry e;
   e.client = peerText_;

@@ -20,12 +20,16 @@ void ClientSession::chooseCache(int cacheIndex, const http::RequestHead& req) {
   cache::ResponseCache::makeKey(host != nullptr ? std::string_view(*host) : std::string_view(), req.target, cacheKey_);
 }
 
-bool ClientSession::serveFromCache(const http::RequestHead& req) {
+bool ClientSession::serveFromCache(const http::RequestHead& req, int backend) {
   const int64_t now = steadyNowMs();
   std::shared_ptr<const cache::CachedResponse> hit = ctx_.responseCache(cacheIndex_).lookup(cacheKey_, req.headers, now);
-  ctx_.frontendCounters(fe_).cacheLookups++;
+  stats::FrontendShard& feCounters = ctx_.counters().frontend(fe_.index);
+  stats::BackendShard& beCounters = ctx_.counters().backend(backend);
+  feCounters.cacheLookups.add();
+  beCounters.cacheLookups.add();
   if (!hit) return false;
-  ctx_.frontendCounters(fe_).cacheHits++;
+  feCounters.cacheHits.add();
+  beCounters.cacheHits.add();
   serveCached(req, *hit, now, "weir; hit");
   return true;
 }

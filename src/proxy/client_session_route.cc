@@ -39,7 +39,7 @@ bool ClientSession::routeRequest(http::RequestHead& req) {
     req.target.swap(scratch_);
   }
   chooseCache(cacheIndex, req);  // the key is the target as forwarded
-  if (cacheIndex >= 0 && serveFromCache(req)) return false;
+  if (cacheIndex >= 0 && serveFromCache(req, result.backend)) return false;
   switch (result.kind) {
     case route::RouteResult::Kind::kBackend:
       backend_ = ctx_.runtime().backends[static_cast<size_t>(result.backend)].get();
@@ -110,7 +110,7 @@ bool ClientSession::serveStatic(int rule, const route::TargetParts& parts) {
 void ClientSession::finishLocalReply(int status, std::string_view termination, bool close) {
   status_ = status;
   termination_ = termination;
-  writeAccessLog();
+  logExchange();
   if (close) {
     closeAfterFlush();
   } else {

@@ -67,6 +67,7 @@ void ClientSession::connectUpstream() {
 
 void ClientSession::connectTo(upstream::Server& server, bool probe) {
   finishQueueWait();  // however the slot came: the queue timer must not outlive the wait
+  ctx_.counters().server(server.globalId()).selected.add();
   server_ = &server;
   holdsServerSlot_ = true;
   holdsProbe_ = probe;
@@ -110,6 +111,7 @@ void ClientSession::onConnectFailed(Failure f) {
 
 void ClientSession::retryAfter(upstream::Server& failed) {
   ++retries_;
+  countRetry(failed, backend_->options().redispatch);
   if (backend_->options().redispatch) {
     tried_.push_back(failed.index());
     connectUpstream();
@@ -386,6 +388,7 @@ bool ClientSession::retryAfterServerClosed() {
   releaseServer();
   dropUpstream();
   ++retries_;
+  countRetry(failed, true);
   freshConnection_ = true;
   if (next.outcome == upstream::Pick::Outcome::kAcquired) {
     connectTo(*next.server, next.probe);

@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "weir/base/log.h"
+#include "weir/base/time_util.h"
 
 namespace weir::proxy {
 
@@ -33,11 +34,20 @@ std::unique_ptr<Runtime> buildRuntime(std::shared_ptr<const config::Config> conf
       if (!bind.ssl) f.binds.push_back(bind.address);
     rt->frontends.push_back(std::move(f));
   }
+  if (config->stats.enabled) {  // a frontend of its own, as HAProxy's `listen stats`
+    config::FrontendConfig statsFe;
+    statsFe.name = config->findFrontend("stats") < 0 ? "stats" : "weir-stats";
+    statsFe.options = config->defaults;
+    std::optional<route::Router> router = route::Router::build(statsFe, *config, baseDir, [](const config::RuleLine&, size_t, const std::string&) {});
+    FrontendRuntime f{statsFe.name, static_cast<int>(rt->frontends.size()), statsFe.options, std::move(*router), {}, {config->stats.bind.address}, true};
+    rt->frontends.push_back(std::move(f));
+  }
   const auto& lim = config->global.limits;
   rt->requestLimits = {lim.max_head_bytes, lim.max_headers, lim.max_uri_bytes};
   // Servers are trusted more than clients but not unboundedly.
   rt->responseLimits = {64 * 1024, 256, 64 * 1024};
   rt->maxconn = config->global.maxconn;
+  rt->startUnixMs = unixNowMs();
   return rt;
 }
 

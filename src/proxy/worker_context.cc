@@ -5,6 +5,7 @@
 #include "weir/base/log.h"
 #include "weir/base/time_util.h"
 #include "weir/proxy/client_session.h"
+#include "weir/stats/snapshot.h"
 
 namespace weir::proxy {
 
@@ -13,14 +14,22 @@ WorkerContext::WorkerContext(event::Worker& worker, Runtime& runtime)
       runtime_(runtime),
       pool_(static_cast<size_t>(runtime.serverCount)),
       accessLog_(worker.base(), runtime.logFd, runtime.config->global.log_format),
-      staticResponder_(runtime.config->global.static_cache, runtime.mimeTypes) {
+      staticResponder_(runtime.config->global.static_cache, runtime.mimeTypes),
+      counters_(runtime.frontends.size(), runtime.backends.size(), static_cast<size_t>(runtime.serverCount)) {
   for (const auto& b : runtime.backends) pickers_.emplace_back(*b, worker.index());
   for (const auto& fe : runtime.frontends) routers_.push_back(fe.router);
   for (const config::CacheConfig& c : runtime.config->caches)
     caches_.emplace_back(std::max<uint64_t>(c.total_max_size / static_cast<uint64_t>(std::max(runtime.threads, 1)),
                                             c.max_object_size),
                          c.max_object_size);
-  frontendCounters_.resize(runtime.frontends.size());
+  if (runtime.config->stats.enabled) {
+    statsService_.emplace(runtime.config->stats);
+    if (worker.index() == 0) {
+      rateSampler_.reset(event_new(worker.base(), -1, EV_PERSIST, &WorkerContext::onSampleRates, this));
+      const timeval second{1, 0};
+      evtimer_add(rateSampler_.get(), &second);
+    }
+  }
   reaper_.reset(event_new(worker.base(), -1, 0, &WorkerContext::onReap, this));
 }
 
@@ -66,6 +75,9 @@ void WorkerContext::accept(const FrontendRuntime& fe, evutil_socket_t fd, sockad
     return;
   }
   if (open == runtime_.maxconn) broadcastAccepting(false);
+  stats::FrontendShard& counters = counters_.frontend(fe.index);
+  counters.connections.add();
+  counters.current.add();
   auto session = std::make_unique<ClientSession>(*this, fe, fd, net::Address(sa, static_cast<socklen_t>(len)));
   ClientSession* raw = session.get();
   sessions_.emplace(raw, std::move(session));
@@ -75,6 +87,7 @@ void WorkerContext::accept(const FrontendRuntime& fe, evutil_socket_t fd, sockad
 void WorkerContext::closeSession(ClientSession* session) {
   auto it = sessions_.find(session);
   if (it == sessions_.end()) return;
+  counters_.frontend(session->frontend().index).current.sub();
   graveyard_.push_back(std::move(it->second));
   sessions_.erase(it);
   event_active(reaper_.get(), EV_TIMEOUT, 0);
@@ -134,6 +147,12 @@ void WorkerContext::deliverCollapsed(const cache::CollapseWaiter& waiter,
     auto it = target->waiting_.find(waiter.session);
     if (it != target->waiting_.end()) it->second->takeCollapsedResponse(waiter.request, std::move(response));
   });
+}
+
+void WorkerContext::onSampleRates(evutil_socket_t, short, void* self) {
+  auto* ctx = static_cast<WorkerContext*>(self);
+  const int64_t now = steadyNowMs();
+  ctx->runtime_.rates.record(stats::takeSnapshot(ctx->runtime_, now, unixNowMs()), now);
 }
 
 void WorkerContext::onReap(evutil_socket_t, short, void* self) { static_cast<WorkerContext*>(self)->graveyard_.clear(); }

@@ -75,6 +75,7 @@ std::vector<FrontendAddress> listeningLines(const std::string& log) {
 std::vector<std::string> frontendNames(std::string_view yaml) {
   std::vector<std::string> names;
   bool inFrontends = false;
+  bool statsListener = false;
   std::size_t childIndent = 0;
   for (const std::string& line : splitLines(yaml)) {
     if (isBlankOrComment(line)) {
@@ -84,6 +85,7 @@ std::vector<std::string> frontendNames(std::string_view yaml) {
     if (indent == 0) {
       inFrontends = line.rfind("frontends:", 0) == 0;
       childIndent = 0;
+      if (line.rfind("stats:", 0) == 0) statsListener = true;
       continue;
     }
     if (!inFrontends) {
@@ -97,6 +99,8 @@ std::vector<std::string> frontendNames(std::string_view yaml) {
       names.push_back(unquote(std::string_view(line).substr(indent, colon - indent)));
     }
   }
+  // The stats listener is a frontend of its own, named "stats" (or "weir-stats" when taken).
+  if (statsListener) names.push_back(std::find(names.begin(), names.end(), "stats") == names.end() ? "stats" : "weir-stats");
   return names;
 }
 

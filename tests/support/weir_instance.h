@@ -93,7 +93,8 @@ class WeirInstance {
   std::vector<FrontendAddress> listeners_;
 };
 
-/// The frontend names of a block-style YAML config (the keys under top-level `frontends:`).
+/// The frontend names of a block-style YAML config (the keys under top-level `frontends:`),
+/// then the stats listener's ("stats") when the config has a top-level `stats:`.
 std::vector<std::string> frontendNames(std::string_view yaml);
 
 }  // namespace weir::test

@@ -17,6 +17,8 @@ class ShardCounter {
 
   /// Only from the owning thread.
   void add(uint64_t n = 1) { value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
+  /// Only from the owning thread: for a gauge (what is open now on this thread).
+  void sub(uint64_t n = 1) { value_.store(value_.load(std::memory_order_relaxed) - n, std::memory_order_relaxed); }
   /// Only from the owning thread (or before any thread uses it).
   void set(uint64_t v) { value_.store(v, std::memory_order_relaxed); }
   /// From any thread.

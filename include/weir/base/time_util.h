@@ -20,4 +20,9 @@ inline int64_t steadyNowMs() {
       .count();
 }
 
+inline int64_t unixNowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 }  // namespace weir

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "weir/base/shard_counter.h"
 #include "weir/http/header_map.h"
 
 namespace weir::cache {
@@ -32,6 +33,7 @@ struct CachedResponse {
   size_t bytes() const;
 };
 
+/// A snapshot of a cache's counters (one worker's share, or the sum of all).
 struct CacheCounters {
   uint64_t lookups = 0;
   uint64_t hits = 0;
@@ -40,6 +42,10 @@ struct CacheCounters {
   uint64_t evictions = 0;
   uint64_t purged = 0;
   uint64_t collapsed = 0;  // misses answered by another request's response (MissCollapser)
+  uint64_t bytes = 0;      // in use now
+  uint64_t entries = 0;    // variants kept now
+
+  CacheCounters& operator+=(const CacheCounters& o);
 };
 
 class ResponseCache {
@@ -55,7 +61,7 @@ class ResponseCache {
   /// with it when `prefix`; an empty host means every host. Returns how many variants went.
   size_t purge(std::string_view host, std::string_view target, bool prefix);
   /// Counts a request answered by a response another request fetched (collapsed forwarding).
-  void countCollapsed() { ++counters_.collapsed; }
+  void countCollapsed() { shard_.collapsed.add(); }
 
   /// The key of `target` requested on `host` (the request's Host header as sent).
   static void makeKey(std::string_view host, std::string_view target, std::string& key);
@@ -66,9 +72,10 @@ class ResponseCache {
   /// whitespace around commas removed; "" when absent.
   static std::string varyValue(const http::HeaderMap& request, std::string_view name);
 
-  uint64_t bytes() const { return bytes_; }
+  uint64_t bytes() const { return shard_.bytes.get(); }
   size_t entries() const { return lru_.size(); }
-  const CacheCounters& counters() const { return counters_; }
+  /// From any thread (the stats): the counters are shards (base/shard_counter.h).
+  CacheCounters counters() const;
 
  private:
   struct Variant {
@@ -83,10 +90,12 @@ class ResponseCache {
 
   uint64_t totalBytes_;
   uint64_t maxObjectBytes_;
-  uint64_t bytes_ = 0;
   std::map<std::string, Variants, std::less<>> entries_;  // ordered: purge by prefix
   std::list<std::pair<std::string, const CachedResponse*>> lru_;  // most recent first: key, variant
-  CacheCounters counters_;
+  struct Shard {
+    ShardCounter lookups, hits, misses, stores, evictions, purged, collapsed, bytes, entries;
+  };
+  Shard shard_;
 };
 
 }  // namespace weir::cache

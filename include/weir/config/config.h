@@ -207,6 +207,13 @@ struct Config {
     return -1;
   }
 
+  /// Index into frontends, or -1.
+  int findFrontend(const std::string& name) const {
+    for (size_t i = 0; i < frontends.size(); ++i)
+      if (frontends[i].name == name) return static_cast<int>(i);
+    return -1;
+  }
+
   /// Index into backends, or -1.
   int findBackend(const std::string& name) const {
     for (size_t i = 0; i < backends.size(); ++i)

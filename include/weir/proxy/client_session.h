@@ -41,6 +41,7 @@ class ClientSession {
   ClientSession& operator=(const ClientSession&) = delete;
 
   void start();
+  const FrontendRuntime& frontend() const { return fe_; }
   /// A slot of `server`, handed over by its releaser to this session's queue ticket `waiter`.
   /// False when the session no longer waits under that ticket (the caller passes it on).
   bool takeGrantedSlot(const upstream::QueueWaiter& waiter, upstream::Server& server);
@@ -99,7 +100,10 @@ class ClientSession {
   void destroy();
   void armTimer(TimerRole role, std::chrono::milliseconds after);
   void handleTimer();
-  void writeAccessLog();
+  /// The exchange is over: its counters (client_session_counters.cc) and its access-log line.
+  void logExchange();
+  void countExchange(Clock::time_point now);
+  void countRetry(const upstream::Server& failed, bool redispatch);
   evbuffer* requestSink() const;
   bool requestSinkFull();
   void flushBoth();
@@ -116,10 +120,12 @@ class ClientSession {
     return requestParser_.request().hasBody() || closeAfterResponse_ || clientEof_;
   }
   void applyResponseRules(http::ResponseHead& resp);
+  /// A request to the stats listener (client_session_stats.cc).
+  void serveStats(const http::RequestHead& req);
 
   // response cache (client_session_cache.cc)
   void chooseCache(int cacheIndex, const http::RequestHead& req);
-  bool serveFromCache(const http::RequestHead& req);
+  bool serveFromCache(const http::RequestHead& req, int backend);
   void serveCached(const http::RequestHead& req, const cache::CachedResponse& hit, int64_t now,
                    std::string_view cacheStatus);
   void startCapture(http::ResponseHead& resp);
@@ -230,6 +236,7 @@ class ClientSession {
   bool responsePassthrough_ = false;
   uint64_t responseBodyLeft_ = 0;
   int status_ = -1;
+  uint64_t bytesIn_ = 0;  // of this request, from the client
   uint64_t bytesOut_ = 0;
   std::string_view termination_ = "--";
   std::chrono::system_clock::time_point acceptDate_;

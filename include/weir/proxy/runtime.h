@@ -13,6 +13,7 @@
 #include "weir/route/router.h"
 #include "weir/static/mime_types.h"
 #include "weir/static/static_site.h"
+#include "weir/stats/rate_history.h"
 #include "weir/upstream/backend.h"
 
 namespace weir::proxy {
@@ -26,6 +27,7 @@ struct FrontendRuntime {
   route::Router router;  // each worker routes with its own copy (WorkerContext::router)
   std::vector<std::shared_ptr<const static_files::StaticSite>> statics;  // by static rule
   std::vector<net::Address> binds;              // ports filled in once bound (":0" picks one)
+  bool stats = false;  // the stats listener (config `stats`): its requests get the stats pages
 };
 
 struct Runtime {
@@ -39,9 +41,11 @@ struct Runtime {
   http::ParserLimits responseLimits;
   int maxconn = 4096;
   int threads = 1;  // worker count; each worker's response caches get 1/threads of the size
+  int64_t startUnixMs = 0;  // when the process started (the stats' uptime)
   int logFd = -1;  // access log target; shared, owned by the daemon
   std::atomic<int> connections{0};  // client connections open, all workers
   std::vector<WorkerContext*> workers;  // set before the workers start
+  stats::RateHistory rates;  // recorded each second by worker 0 when the stats listener is on
 };
 
 /// nullptr (after logging why) when a frontend's rules cannot be compiled: only possible when

@@ -7,6 +7,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -15,9 +16,10 @@
 #include "weir/event/worker.h"
 #include "weir/log/access_log.h"
 #include "weir/cache/response_cache.h"
-#include "weir/proxy/frontend_counters.h"
 #include "weir/proxy/runtime.h"
 #include "weir/static/static_responder.h"
+#include "weir/stats/counters.h"
+#include "weir/stats/stats_service.h"
 #include "weir/upstream/connection_pool.h"
 
 namespace weir::proxy {
@@ -46,7 +48,10 @@ class WorkerContext {
   static_files::StaticResponder& staticResponder() { return staticResponder_; }
   /// This worker's share of response cache `index` (config.caches).
   cache::ResponseCache& responseCache(int index) { return caches_[static_cast<size_t>(index)]; }
-  FrontendCounters& frontendCounters(const FrontendRuntime& fe) { return frontendCounters_[static_cast<size_t>(fe.index)]; }
+  /// This worker's shards of the traffic counters (read by the stats from any thread).
+  stats::WorkerCounters& counters() { return counters_; }
+  /// The stats listener's pages (only when the config has `stats`).
+  const stats::StatsService& statsService() const { return *statsService_; }
 
   /// A libevent "common timeout" for `d`: every event of this worker with the same duration
   /// shares one queue, so arming and re-arming it is O(1) instead of a heap operation. Never
@@ -77,6 +82,7 @@ class WorkerContext {
   };
   static void onAccept(evconnlistener*, evutil_socket_t fd, sockaddr* sa, int len, void* listener);
   static void onReap(evutil_socket_t, short, void* self);
+  static void onSampleRates(evutil_socket_t, short, void* self);
   void accept(const FrontendRuntime& fe, evutil_socket_t fd, sockaddr* sa, int len);
   void setAccepting(bool on);
   void broadcastAccepting(bool on);
@@ -94,12 +100,14 @@ class WorkerContext {
   std::vector<route::Router> routers_;           // by frontend index
   log::AccessLog accessLog_;
   static_files::StaticResponder staticResponder_;  // with this worker's open-file cache
-  std::vector<cache::ResponseCache> caches_;       // by config.caches index: no lock, 1/N of the size each
-  std::vector<FrontendCounters> frontendCounters_;  // by frontend index
+  std::deque<cache::ResponseCache> caches_;        // by config.caches index: no lock, 1/N of the size each
+  stats::WorkerCounters counters_;
+  std::optional<stats::StatsService> statsService_;
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::unordered_map<ClientSession*, std::unique_ptr<ClientSession>> sessions_;
   std::vector<std::unique_ptr<ClientSession>> graveyard_;
   EventPtr reaper_;
+  EventPtr rateSampler_;  // worker 0, with the stats listener on: RateHistory once a second
   std::vector<std::pair<std::chrono::milliseconds, const timeval*>> commonTimeouts_;
   std::deque<timeval> plainTimeouts_;  // stable addresses for durations past libevent's table
   bool accepting_ = true;
