@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config
-  libevent-dev libssl-dev node-llhttp libyaml-cpp-dev libfmt-dev libre2-dev libcli11-dev libxxhash-dev
+  libevent-dev libssl-dev node-llhttp libyaml-cpp-dev libfmt-dev libre2-dev libcli11-dev libxxhash-dev nlohmann-json3-dev
   googletest libgtest-dev
   curl wrk haproxy nginx procps python3
   chromium prometheus  # the stats tests: the dashboard in headless Chromium, promtool check metrics

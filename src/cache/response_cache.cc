@@ -29,6 +29,12 @@ CacheCounters ResponseCache::counters() const {
           shard_.purged.get(),  shard_.collapsed.get(), shard_.bytes.get(),  shard_.entries.get()};
 }
 
+void ResponseCache::clearCounters() {
+  for (ShardCounter* c : {&shard_.lookups, &shard_.hits, &shard_.misses, &shard_.stores, &shard_.evictions, &shard_.purged,
+                          &shard_.collapsed})
+    c->set(0);
+}
+
 std::string ResponseCache::varyValue(const http::HeaderMap& request, std::string_view name) {
   std::string out;
   for (const http::Header& h : request) {

@@ -168,8 +168,8 @@ void ClientSession::flushBoth() {
 
 void ClientSession::parseRequest() {
   evbuffer* in = bufferevent_get_input(client_.get());
-  while (!requestDone_ && (state_ == State::kReadingHead || state_ == State::kCacheWait || state_ == State::kConnecting ||
-                           state_ == State::kQueued || state_ == State::kExchanging)) {
+  while (!requestDone_ && (state_ == State::kReadingHead || state_ == State::kCacheWait || state_ == State::kLocalBody ||
+                           state_ == State::kConnecting || state_ == State::kQueued || state_ == State::kExchanging)) {
     if (requestSinkFull()) return;  // resumed by the server side's write callback
     if (state_ == State::kReadingHead && evbuffer_get_length(bufferevent_get_output(client_.get())) > kOutputHighWater) {
       sendNow(client_.get());  // may drain it all (a file goes out with one sendfile)
@@ -181,7 +181,8 @@ void ClientSession::parseRequest() {
     clientOutputPaused_ = false;  // under the mark: flushBoth may write (and re-arm) again
     if (requestPassthrough_) {
       passRequestBody(in);
-      return;  // body complete (pipelined bytes wait) or more bytes needed
+      if (state_ == State::kReadingHead) continue;  // answered here: pipelined requests go on
+      return;  // body complete (pipelined bytes wait for the response) or more bytes needed
     }
     evbuffer_iovec vec{};
     const int chains = evbuffer_peek(in, -1, nullptr, &vec, 1);
@@ -222,7 +223,7 @@ void ClientSession::onRequestHead() {
   http::RequestHead& req = requestParser_.request();
   closeAfterResponse_ = !req.keepAlive;
   if (fe_.stats) {
-    serveStats(req);
+    startStatsRequest(req);
     return;
   }
   if (!routeRequest(req)) return;  // answered here (a rule's reply, no backend, a bad path) or waiting
@@ -298,6 +299,13 @@ bool ClientSession::roomForReplay(size_t len) {
 void ClientSession::onRequestComplete() {
   requestDone_ = true;
   const http::RequestHead& req = requestParser_.request();
+  if (state_ == State::kLocalBody) {
+    std::string body(evbuffer_get_length(pending_.get()), '\0');
+    evbuffer_remove(pending_.get(), body.data(), body.size());
+    bufferevent_set_timeouts(client_.get(), nullptr, ctx_.timeout(feOptions_.timeout.client));
+    serveStats(req, body);
+    return;
+  }
   if (req.framing == http::BodyFraming::kChunked) sendRequestBytes("0\r\n\r\n", 5);
   // While waiting for the response only the write side of the client is timed.
   if (req.hasBody()) bufferevent_set_timeouts(client_.get(), nullptr, ctx_.timeout(feOptions_.timeout.client));
@@ -445,6 +453,7 @@ void ClientSession::abort(std::string_view termination) {
 
 void ClientSession::destroy() {
   leaveQueue();
+  if (state_ == State::kLocalWait) ctx_.removeWaiting(id_);
   endCollapse(nullptr);
   leaveCollapse();
   if (requestParser_.headComplete()) logExchange();  // a tunnel's exchange ends here
@@ -491,6 +500,10 @@ void ClientSession::handleTimer() {
       return;
     case TimerRole::kCacheWait:
       resumeAfterCollapse(nullptr);  // the leader is slow: ask the server ourselves
+      return;
+    case TimerRole::kLocalWait:  // an operation on every worker did not finish: a worker is stuck
+      ctx_.removeWaiting(id_);
+      writeStatsReply({503, "text/plain; charset=utf-8", {}, "503 Service Unavailable: a worker did not answer.\n"});
       return;
     case TimerRole::kQueue:
       leaveQueue();

@@ -1,6 +1,7 @@
 // ClientSession, stats listener: its requests are answered by the stats service (dashboard,
-// CSV, JSON, Prometheus, stub_status) as local replies, with the same keep-alive, pipelining
-// and logging as any other.
+// CSV, JSON, Prometheus, stub_status, runtime API) as local replies, with the same keep-alive,
+// pipelining and logging as any other. A runtime API request's small body is read first
+// (kLocalBody); an operation on every worker is waited for (kLocalWait).
 #include <fmt/format.h>
 
 #include "weir/http/status_reason.h"
@@ -10,7 +11,28 @@
 
 namespace weir::proxy {
 
-void ClientSession::serveStats(const http::RequestHead& req) {
+namespace {
+constexpr uint64_t kStatsBodyLimit = 64 * 1024;
+constexpr std::chrono::milliseconds kLocalWaitLimit{10000};
+}  // namespace
+
+void ClientSession::startStatsRequest(const http::RequestHead& req) {
+  if (!req.hasBody()) {
+    serveStats(req, {});
+    return;
+  }
+  if (req.framing != http::BodyFraming::kContentLength || req.contentLength > kStatsBodyLimit) {
+    writeStatsReply({413, "text/plain; charset=utf-8", {}, "413 Content Too Large: at most 64 KiB, with a Content-Length.\n"});
+    return;
+  }
+  transitionTo(State::kLocalBody);
+  requestPassthrough_ = true;
+  requestBodyLeft_ = req.contentLength;
+  const timeval* clientTimeout = ctx_.timeout(feOptions_.timeout.client);
+  bufferevent_set_timeouts(client_.get(), clientTimeout, clientTimeout);
+}
+
+void ClientSession::serveStats(const http::RequestHead& req, std::string_view body) {
   stats::ConnectionStates states;
   for (WorkerContext* w : ctx_.runtime().workers) {
     states.reading += w->counters().connections().reading.get();
@@ -19,8 +41,32 @@ void ClientSession::serveStats(const http::RequestHead& req) {
   const uint64_t open = static_cast<uint64_t>(std::max(ctx_.runtime().connections.load(std::memory_order_relaxed), 0));
   states.writing = open > states.reading + states.waiting ? open - states.reading - states.waiting : 0;
   const route::TargetParts parts = route::splitTarget(req.target);
-  const stats::StatsReply reply = ctx_.statsService().handle(ctx_.runtime(), req, parts.path, peer_, states);
+  WorkerContext* ctx = &ctx_;
+  const uint64_t id = id_;
+  const uint64_t request = static_cast<uint64_t>(requestsServed_);
+  auto later = [ctx, id, request](stats::StatsReply reply) { ctx->deliverReply(id, request, std::move(reply)); };
+  std::optional<stats::StatsReply> reply =
+      ctx_.statsService().handle(ctx_, req, parts.path, peer_, states, body, std::move(later));
+  if (reply) {
+    writeStatsReply(*reply);
+    return;
+  }
+  transitionTo(State::kLocalWait);
+  ctx_.addWaiting(id_, this);
+  armTimer(TimerRole::kLocalWait, kLocalWaitLimit);
+}
 
+void ClientSession::takeDeferredReply(uint64_t request, const stats::StatsReply& reply) {
+  if (state_ != State::kLocalWait || request != static_cast<uint64_t>(requestsServed_)) return;
+  ctx_.removeWaiting(id_);
+  armTimer(TimerRole::kNone, {});
+  writeStatsReply(reply);
+  if (state_ == State::kReadingHead) parseRequest();  // pipelined requests
+  flushBoth();
+}
+
+void ClientSession::writeStatsReply(const stats::StatsReply& reply) {
+  const http::RequestHead& req = requestParser_.request();
   const bool close = localReplyCloses();
   std::string& out = scratch_;
   out.clear();

@@ -1,5 +1,9 @@
 #include "weir/proxy/runtime.h"
 
+#include <openssl/rand.h>
+
+#include <fmt/format.h>
+
 #include <filesystem>
 
 #include "weir/base/log.h"
@@ -48,6 +52,12 @@ std::unique_ptr<Runtime> buildRuntime(std::shared_ptr<const config::Config> conf
   rt->responseLimits = {64 * 1024, 256, 64 * 1024};
   rt->maxconn = config->global.maxconn;
   rt->startUnixMs = unixNowMs();
+  unsigned char token[16];
+  if (RAND_bytes(token, sizeof(token)) != 1) {
+    log::error("cannot draw random bytes for the stats page's token");
+    return nullptr;
+  }
+  for (unsigned char b : token) rt->adminToken += fmt::format("{:02x}", b);
   return rt;
 }
 

@@ -149,6 +149,16 @@ void WorkerContext::deliverCollapsed(const cache::CollapseWaiter& waiter,
   });
 }
 
+void WorkerContext::clearCounters() {
+  counters_.clear();
+  for (cache::ResponseCache& c : caches_) c.clearCounters();
+}
+
+void WorkerContext::deliverReply(uint64_t id, uint64_t request, const stats::StatsReply& reply) {
+  auto it = waiting_.find(id);
+  if (it != waiting_.end()) it->second->takeDeferredReply(request, reply);
+}
+
 void WorkerContext::onSampleRates(evutil_socket_t, short, void* self) {
   auto* ctx = static_cast<WorkerContext*>(self);
   const int64_t now = steadyNowMs();

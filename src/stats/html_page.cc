@@ -118,7 +118,25 @@ void historyCell(std::string& out, const Row& row) {
   out += "</ol></details>";
 }
 
-void rowHtml(std::string& out, const Row& row) {
+/// The server's admin forms (state, weight): plain POST forms carrying the page's CSRF token.
+void adminCell(std::string& out, const Row& row, const PageOptions& options) {
+  out += "<td class=\"admin\">";
+  if (row.type == RowType::kServer && !options.adminToken.empty()) {
+    const std::string hidden = fmt::format(
+        R"(<input type="hidden" name="csrf" value="{}"><input type="hidden" name="backend" value="{}"><input type="hidden" name="server" value="{}">)",
+        esc(options.adminToken), esc(row.pxname), esc(row.svname));
+    out += fmt::format(R"(<form method="post" action="{}/api/server/state">{}<select name="state" aria-label="state">)",
+                       esc(options.uri), hidden);
+    for (std::string_view s : {"ready", "drain", "maint"})
+      out += fmt::format("<option{}>{}</option>", row.adminState == s ? " selected" : "", s);
+    out += "</select><button>set</button></form>";
+    out += fmt::format(R"(<form method="post" action="{}/api/server/weight">{}<input name="weight" size="3" value="{}" aria-label="weight"><button>weight</button></form>)",
+                       esc(options.uri), hidden, row.weight.value_or(0));
+  }
+  out += "</td>";
+}
+
+void rowHtml(std::string& out, const Row& row, const PageOptions& options) {
   const bool server = row.type == RowType::kServer;
   const bool frontend = row.type == RowType::kFrontend;
   fmt::format_to(std::back_inserter(out), "<tr class=\"{}{}\">", stateClass(row),
@@ -168,10 +186,12 @@ void rowHtml(std::string& out, const Row& row) {
   td(sparkline(row.requestsPerSecond));
   out += "<td class=\"why\">";
   historyCell(out, row);
-  out += "</td></tr>\n";
+  out += "</td>";
+  if (!options.adminToken.empty()) adminCell(out, row, options);
+  out += "</tr>\n";
 }
 
-constexpr std::string_view kHead = R"(<tr class="groups"><th rowspan="2"></th><th colspan="3">Queue</th><th colspan="2">Session rate</th><th colspan="6">Sessions</th><th colspan="2">Bytes</th><th colspan="2">Denied</th><th colspan="3">Errors</th><th colspan="2">Warnings</th><th colspan="9">Server</th><th colspan="6">HTTP responses</th><th colspan="2">Cache</th><th colspan="3">Response ms</th><th rowspan="2">Req/s, 5 min</th><th rowspan="2">Last changes</th></tr>
+constexpr std::string_view kHeadFormat = R"(<tr class="groups"><th rowspan="2"></th><th colspan="3">Queue</th><th colspan="2">Session rate</th><th colspan="6">Sessions</th><th colspan="2">Bytes</th><th colspan="2">Denied</th><th colspan="3">Errors</th><th colspan="2">Warnings</th><th colspan="9">Server</th><th colspan="6">HTTP responses</th><th colspan="2">Cache</th><th colspan="3">Response ms</th><th rowspan="2">Req/s, 5 min</th><th rowspan="2">Last changes</th>{}</tr>
 <tr class="cols"><th>Cur</th><th>Max</th><th>Limit</th><th>Cur</th><th>Max</th><th>Cur</th><th>Max</th><th>Limit</th><th>Total</th><th>LbTot</th><th>Last</th><th>In</th><th>Out</th><th>Req</th><th>Resp</th><th>Req</th><th>Conn</th><th>Resp</th><th>Retr</th><th>Redis</th><th>Status</th><th>LastChk</th><th>Wght</th><th>Act</th><th>Bck</th><th>Chk</th><th>Dwn</th><th>Dwntme</th><th>Thrtle</th><th>1xx</th><th>2xx</th><th>3xx</th><th>4xx</th><th>5xx</th><th>other</th><th>Hits</th><th>Lookups</th><th>p50</th><th>p95</th><th>p99</th></tr>
 )";
 
@@ -199,6 +219,7 @@ details.fields dt{color:#566}details.fields dd{margin:0}
 td.why{text-align:left;max-width:280px;white-space:normal;font-size:12px}td.why ol{margin:2px 0;padding-left:18px}
 .legend{display:flex;flex-wrap:wrap;gap:6px 14px;margin:0 0 14px;font-size:12px}
 .legend span{padding:2px 8px;border:1px solid #d8dde6;border-radius:3px}
+td.admin form,.legend form{display:inline-flex;gap:3px;align-items:center;margin:0 6px 0 0}td.admin{text-align:left}
 </style>)";
 
 }  // namespace
@@ -230,6 +251,15 @@ std::string renderHtml(const Snapshot& snap, const PageOptions& options) {
          "<span style=\"background:#f9d9d9\">DOWN</span><span style=\"background:#dfeefb\">backup UP</span>"
          "<span style=\"background:#ece0f7\">DRAIN</span><span style=\"background:#d8e3f7\">MAINT</span>"
          "<span style=\"background:#eef0f3\">no active check</span></div>\n";
+  if (!options.adminToken.empty()) {
+    const std::string token = esc(options.adminToken);
+    fmt::format_to(std::back_inserter(out),
+                   R"(<div class="legend"><form method="post" action="{0}/api/cache/purge"><input type="hidden" name="csrf" value="{1}">)"
+                   R"(purge cache <input name="cache" size="8" aria-label="cache"> path <input name="path" size="20" value="/" aria-label="path">)"
+                   R"( <label><input type="checkbox" name="prefix" value="true">prefix</label> <button>purge</button></form>)"
+                   R"(<form method="post" action="{0}/api/counters/clear"><input type="hidden" name="csrf" value="{1}"><button>clear counters</button></form></div>)",
+                   uri, token);
+  }
   size_t i = 0;
   while (i < snap.rows.size()) {
     const Row& first = snap.rows[i];
@@ -241,9 +271,9 @@ std::string renderHtml(const Snapshot& snap, const PageOptions& options) {
                    first.type == RowType::kFrontend ? "fe" : "be", esc(first.pxname), esc(first.pxname),
                    first.type == RowType::kFrontend ? "frontend" : "backend",
                    last.algo.empty() ? "" : ", balance " + esc(last.algo));
-    out += kHead;
+    out += fmt::format(fmt::runtime(kHeadFormat), options.adminToken.empty() ? "" : "<th rowspan=\"2\">Admin</th>");
     for (size_t r = i; r < end; ++r)
-      if (!options.upOnly || shownWhenUpOnly(snap.rows[r])) rowHtml(out, snap.rows[r]);
+      if (!options.upOnly || shownWhenUpOnly(snap.rows[r])) rowHtml(out, snap.rows[r], options);
     out += "</table></section>\n";
     i = end;
   }

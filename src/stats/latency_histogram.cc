@@ -42,6 +42,12 @@ void LatencyHistogram::addTo(Totals& totals) const {
   totals.sumMicros += sumMicros_.get();
 }
 
+void LatencyHistogram::clear() {
+  for (ShardCounter& b : buckets_) b.set(0);
+  count_.set(0);
+  sumMicros_.set(0);
+}
+
 LatencyHistogram::Totals& LatencyHistogram::Totals::operator+=(const Totals& o) {
   for (size_t i = 0; i < buckets.size(); ++i) buckets[i] += o.buckets[i];
   count += o.count;

@@ -39,6 +39,12 @@ void RateHistory::record(const Snapshot& snap, int64_t nowMs) {
   lastMs_ = nowMs;
 }
 
+void RateHistory::clear() {
+  std::lock_guard lock(mutex_);
+  series_.clear();
+  lastMs_ = -1;
+}
+
 void RateHistory::apply(Snapshot& snap) const {
   std::lock_guard lock(mutex_);
   if (series_.size() != snap.rows.size()) return;

@@ -174,7 +174,7 @@ const std::array kFields = {
     Field{"safe_conn_cur", S, N::kGauge, "safe idle connections", none},
     Field{"used_conn_cur", S, N::kGauge, "connections in use", none},
     Field{"need_conn_est", S, N::kGauge, "estimated connections needed", none},
-    Field{"uweight", BS, N::kGauge, "configured weight", none},
+    Field{"uweight", BS, N::kGauge, "configured weight", [](const Row& r) { return opt(r.uweight); }},
 };
 
 }  // namespace

@@ -109,13 +109,13 @@ Row serverRow(const proxy::Runtime& rt, const upstream::Backend& be, const upstr
                    : admin == upstream::AdminState::kDrain ? "drain"
                                                            : "ready";
   const config::HealthCheckConfig& hc = be.healthCheck();
-  row.checked = hc.enabled;
+  row.checked = hc.enabled && !sv.shared().checksDisabled.load(std::memory_order_relaxed);
   const bool passiveDown = sv.shared().downUntilMs.load(std::memory_order_relaxed) > nowMs;
   if (admin == upstream::AdminState::kMaint) {
     row.status = row.statusDetail = "MAINT";
   } else if (admin == upstream::AdminState::kDrain) {
     row.status = row.statusDetail = "DRAIN";
-  } else if (hc.enabled) {
+  } else if (row.checked) {
     row.statusDetail = health.state;
     row.status = haproxyStatus(health.state);
     if (row.status.starts_with("UP") && passiveDown) row.status = row.statusDetail = "DOWN";
@@ -133,7 +133,8 @@ Row serverRow(const proxy::Runtime& rt, const upstream::Backend& be, const upstr
   row.lastchg = (unixNowMs - (health.lastChangeUnixMs > 0 ? health.lastChangeUnixMs : rt.startUnixMs)) / 1000;
   row.downtime = health.downtimeMs / 1000;
   row.checks = health.checks;
-  if (hc.enabled) {
+  row.uweight = static_cast<uint64_t>(sv.configuredWeight());
+  if (row.checked) {
     row.checkStatus = checkCode(health.last);
     if (health.last.code > 0) row.checkCode = health.last.code;
     if (health.last.durationMs >= 0) row.checkDuration = health.last.durationMs;
@@ -156,9 +157,10 @@ Row backendRow(const proxy::Runtime& rt, upstream::Backend& be, const std::vecto
   row.algo = be.balance() == config::BalanceAlgorithm::kLeastConn ? "leastconn"
              : be.balance() == config::BalanceAlgorithm::kSource  ? "source"
                                                                    : "roundrobin";
-  uint64_t weight = 0, act = 0, bck = 0;
+  uint64_t weight = 0, act = 0, bck = 0, uweight = 0;
   int64_t lastchg = -1;
   for (const Row& s : servers) {
+    uweight += s.uweight.value_or(0);
     row.scur += s.scur;
     row.lbtot += s.lbtot;
     row.econ += s.econ;
@@ -171,6 +173,7 @@ Row backendRow(const proxy::Runtime& rt, upstream::Backend& be, const std::vecto
     if (s.lastchg && (lastchg < 0 || *s.lastchg < lastchg)) lastchg = *s.lastchg;
   }
   row.weight = weight;
+  row.uweight = uweight;
   row.act = act;
   row.bck = bck;
   if (lastchg >= 0) row.lastchg = lastchg;

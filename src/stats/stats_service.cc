@@ -6,6 +6,8 @@
 #include "weir/base/time_util.h"
 #include "weir/http/header_map.h"
 #include "weir/proxy/runtime.h"
+#include "weir/proxy/runtime_api.h"
+#include "weir/proxy/worker_context.h"
 #include "weir/stats/exports.h"
 #include "weir/stats/snapshot.h"
 
@@ -54,7 +56,7 @@ Switches readSwitches(std::string_view rest) {
 
 }  // namespace
 
-StatsService::StatsService(const config::StatsConfig& config) : config_(config) {
+StatsService::StatsService(const config::StatsConfig& config) : config_(config), apiPrefix_(config.uri + "/api") {
   for (const std::string& cidr : config.allow) allow_.add(cidr);  // checked by the loader
   allow_.finish();
   if (!config.user.empty()) expectedCredentials_ = base64(config.user + ":" + config.password);
@@ -74,8 +76,9 @@ bool StatsService::authorized(std::string_view authorization) const {
   return sameLength && same;
 }
 
-StatsReply StatsService::handle(const proxy::Runtime& runtime, const http::RequestHead& req, std::string_view path,
-                                const net::Address& peer, const ConnectionStates& states) const {
+std::optional<StatsReply> StatsService::handle(proxy::WorkerContext& ctx, const http::RequestHead& req, std::string_view path,
+                                               const net::Address& peer, const ConnectionStates& states,
+                                               std::string_view body, std::function<void(StatsReply)> later) const {
   if (!allow_.empty() && !allow_.contains(peer)) return plain(403, "403 Forbidden: this address may not see the stats.\n");
   if (!expectedCredentials_.empty()) {
     const std::string* auth = req.headers.get("authorization");
@@ -85,12 +88,14 @@ StatsReply StatsService::handle(const proxy::Runtime& runtime, const http::Reque
       return r;
     }
   }
+  if (path.starts_with(apiPrefix_) && (path.size() == apiPrefix_.size() || path[apiPrefix_.size()] == '/'))
+    return proxy::RuntimeApi::handle(ctx, req, path.substr(apiPrefix_.size()), body, config_.uri, std::move(later));
   if (req.method != "GET" && req.method != "HEAD") {
     StatsReply r = plain(405, "405 Method Not Allowed\n");
     r.headers.emplace_back("Allow", "GET, HEAD");
     return r;
   }
-  return page(runtime, path, states);
+  return page(ctx.runtime(), path, states);
 }
 
 StatsReply StatsService::page(const proxy::Runtime& runtime, std::string_view path, const ConnectionStates& states) const {
@@ -123,6 +128,7 @@ StatsReply StatsService::page(const proxy::Runtime& runtime, std::string_view pa
     page.refreshSeconds = sw.norefresh ? 0 : static_cast<int>((config_.refresh.count() + 999) / 1000);
     page.uri = config_.uri;
     page.metricsUri = config_.metrics_uri;
+    if (config_.admin) page.adminToken = runtime.adminToken;
     r.contentType = "text/html; charset=utf-8";
     r.body = renderHtml(snap, page);
   }

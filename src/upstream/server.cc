@@ -16,6 +16,7 @@ Server::Server(const config::ServerConfig& cfg, int index, int globalId)
     : name_(cfg.name),
       address_(cfg.address),
       weight_(cfg.weight),
+      configuredWeight_(cfg.weight),
       maxconn_(cfg.maxconn),
       backup_(cfg.backup),
       slowstartMs_(cfg.slowstart.value_or(config::Millis(0)).count()),
@@ -37,7 +38,8 @@ void Server::setCheckedUp(bool up, int64_t nowMs) {
 }
 
 int64_t Server::effectiveWeight(int64_t nowMs) const {
-  const int64_t full = weight_ * kWeightScale;
+  const int64_t full = int64_t{weight()} * kWeightScale;
+  if (full == 0) return 0;  // weight 0: no new requests
   const int64_t since = shared_.upSinceMs.load(kRelaxed);
   if (slowstartMs_ <= 0 || since == 0 || nowMs - since >= slowstartMs_) return full;
   return std::max<int64_t>(1, full * std::max<int64_t>(0, nowMs - since) / slowstartMs_);

@@ -75,8 +75,10 @@ void ServerCheck::schedule(std::chrono::milliseconds delay) {
 }
 
 void ServerCheck::start() {
-  // An operator's maintenance needs no checks; they resume when it ends.
-  if (server_.shared().admin.load(std::memory_order_relaxed) == AdminState::kMaint) {
+  // An operator's maintenance needs no checks, nor does a server whose checks were turned off;
+  // they resume when that ends.
+  if (server_.shared().admin.load(std::memory_order_relaxed) == AdminState::kMaint ||
+      server_.shared().checksDisabled.load(std::memory_order_relaxed)) {
     schedule(cfg_.interval);
     return;
   }
@@ -165,7 +167,8 @@ void ServerCheck::finish(CheckResult result) {
   result.durationMs = millisBetween(startedAt_, Clock::now());
   bev_.reset();  // frees the socket (libevent allows it inside the bufferevent's own callback)
   evtimer_del(timer_.get());
-  applyVerdict(result);
+  // Checks turned off while this one ran: its verdict no longer counts.
+  if (!server_.shared().checksDisabled.load(std::memory_order_relaxed)) applyVerdict(result);
   const auto inter = cfg_.interval;
   schedule(counter_.nextDelay(inter, orInterval(cfg_.fastinter, inter), orInterval(cfg_.downinter, inter)));
 }

@@ -83,7 +83,7 @@ TEST(StatsExports, EveryFieldWithAValueIsInEveryFormat) {
   const Snapshot snap = sample();
   const std::string csv = renderCsv(snap, {});
   const std::string json = renderJson(snap, {});
-  const std::string html = renderHtml(snap, {false, 0, "/stats", "/metrics"});
+  const std::string html = renderHtml(snap, {false, 0, "/stats", "/metrics", ""});
   const std::string prom = renderPrometheus(snap);
   std::istringstream lines(csv);
   std::string header;
@@ -140,12 +140,12 @@ TEST(StatsExports, PrometheusGroupsAFamilyAndLabelsTheCodes) {
 TEST(StatsExports, HtmlEscapesAndMarksStates) {
   Snapshot snap = sample();
   snap.rows[1].svname = "<script>";
-  const std::string html = renderHtml(snap, {false, 5, "/stats", "/metrics"});
+  const std::string html = renderHtml(snap, {false, 5, "/stats", "/metrics", ""});
   EXPECT_EQ(html.find("<script>"), std::string::npos);
   EXPECT_NE(html.find("&lt;script&gt;"), std::string::npos);
   EXPECT_NE(html.find("<meta http-equiv=\"refresh\" content=\"5\">"), std::string::npos);
   EXPECT_NE(html.find("<tr class=\"goingdown\">"), std::string::npos) << "UP 1/3";
-  EXPECT_EQ(renderHtml(snap, {false, 0, "/stats", "/metrics"}).find("http-equiv=\"refresh\""), std::string::npos);
+  EXPECT_EQ(renderHtml(snap, {false, 0, "/stats", "/metrics", ""}).find("http-equiv=\"refresh\""), std::string::npos);
 }
 
 }  // namespace

@@ -76,6 +76,8 @@ class ResponseCache {
   size_t entries() const { return lru_.size(); }
   /// From any thread (the stats): the counters are shards (base/shard_counter.h).
   CacheCounters counters() const;
+  /// The event counters back to 0 (bytes and entries stay). Only from the owning thread.
+  void clearCounters();
 
  private:
   struct Variant {

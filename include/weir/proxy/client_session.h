@@ -8,7 +8,9 @@
 //        │   servers full:  v  │  v                                v
 //        │               kQueued ── timeout.queue: 503          kTunnel ── either side closes ──> kClosing
 //        ├── bad input, timeout, close ──────> kClosing
-//        └── a cacheable miss another request is fetching ──> kCacheWait ──> its response, or kConnecting
+//        ├── a cacheable miss another request is fetching ──> kCacheWait ──> its response, or kConnecting
+//        └── the stats listener: kLocalBody (a small request body) ──> kLocalWait (an operation on every
+//            worker) ──> the reply, back to kReadingHead
 //
 // Backpressure: bodies are forwarded chunk by chunk and reading from one side stops while the
 // other side's output buffer is above kHighWater, so memory per exchange stays bounded.
@@ -27,6 +29,7 @@
 #include "weir/proxy/head_writer.h"
 #include "weir/proxy/runtime.h"
 #include "weir/route/path_normalizer.h"
+#include "weir/stats/stats_service.h"
 #include "weir/upstream/upstream_connection.h"
 
 namespace weir::proxy {
@@ -49,11 +52,14 @@ class ClientSession {
   /// served) was collapsed into; nullptr when there is none to share. Ignored when the session
   /// no longer waits for it.
   void takeCollapsedResponse(uint64_t request, std::shared_ptr<const cache::CachedResponse> response);
+  /// The reply of a stats request that waited for an operation on every worker (`request`,
+  /// its count of requests served). Ignored when the session no longer waits for it.
+  void takeDeferredReply(uint64_t request, const stats::StatsReply& reply);
 
  private:
   using Clock = std::chrono::steady_clock;
-  enum class State { kReadingHead, kCacheWait, kConnecting, kQueued, kExchanging, kTunnel, kClosing };
-  enum class TimerRole { kNone, kKeepAlive, kHttpRequest, kCacheWait, kQueue, kTunnel, kLinger };
+  enum class State { kReadingHead, kCacheWait, kLocalBody, kLocalWait, kConnecting, kQueued, kExchanging, kTunnel, kClosing };
+  enum class TimerRole { kNone, kKeepAlive, kHttpRequest, kCacheWait, kLocalWait, kQueue, kTunnel, kLinger };
   enum class CollapseRole { kNone, kLeader, kWaiter };
 
   struct RequestBody final : http::BodySink {
@@ -114,14 +120,16 @@ class ClientSession {
   /// True when the request is answered (a file, 304, 404...); false to fall back to a backend.
   bool serveStatic(int rule, const route::TargetParts& parts);
   void finishLocalReply(int status, std::string_view termination, bool close);
-  /// A reply weir writes itself ends the connection when a request body was not read (it
-  /// cannot be skipped safely) or the client asked for it.
+  /// A reply weir writes itself ends the connection when a request body was not read in full
+  /// (it cannot be skipped safely) or the client asked for it.
   bool localReplyCloses() const {
-    return requestParser_.request().hasBody() || closeAfterResponse_ || clientEof_;
+    return (requestParser_.request().hasBody() && !requestDone_) || closeAfterResponse_ || clientEof_;
   }
   void applyResponseRules(http::ResponseHead& resp);
-  /// A request to the stats listener (client_session_stats.cc).
-  void serveStats(const http::RequestHead& req);
+  // the stats listener (client_session_stats.cc)
+  void startStatsRequest(const http::RequestHead& req);
+  void serveStats(const http::RequestHead& req, std::string_view body);
+  void writeStatsReply(const stats::StatsReply& reply);
 
   // response cache (client_session_cache.cc)
   void chooseCache(int cacheIndex, const http::RequestHead& req);

@@ -41,7 +41,8 @@ struct Runtime {
   http::ParserLimits responseLimits;
   int maxconn = 4096;
   int threads = 1;  // worker count; each worker's response caches get 1/threads of the size
-  int64_t startUnixMs = 0;  // when the process started (the stats' uptime)
+  int64_t startUnixMs = 0;
+  std::string adminToken;  // the stats page's forms carry it (CSRF); random per process  // when the process started (the stats' uptime)
   int logFd = -1;  // access log target; shared, owned by the daemon
   std::atomic<int> connections{0};  // client connections open, all workers
   std::vector<WorkerContext*> workers;  // set before the workers start

@@ -50,8 +50,10 @@ class WorkerContext {
   cache::ResponseCache& responseCache(int index) { return caches_[static_cast<size_t>(index)]; }
   /// This worker's shards of the traffic counters (read by the stats from any thread).
   stats::WorkerCounters& counters() { return counters_; }
+  /// This worker's counters and its caches' counters back to 0 (on this worker's thread).
+  void clearCounters();
   /// The stats listener's pages (only when the config has `stats`).
-  const stats::StatsService& statsService() const { return *statsService_; }
+  stats::StatsService& statsService() { return *statsService_; }
 
   /// A libevent "common timeout" for `d`: every event of this worker with the same duration
   /// shares one queue, so arming and re-arming it is O(1) instead of a heap operation. Never
@@ -70,6 +72,8 @@ class WorkerContext {
   /// Hands `response` to `waiter` on its worker (posted, even to this one, so the waiter never
   /// runs inside the leader's callback).
   void deliverCollapsed(const cache::CollapseWaiter& waiter, std::shared_ptr<const cache::CachedResponse> response);
+  /// Hands a stats request's deferred reply to session `id` of this worker (on this thread).
+  void deliverReply(uint64_t id, uint64_t request, const stats::StatsReply& reply);
   /// Gives back a slot of `server` (and its probe claim): when requests wait, the slot goes to
   /// the oldest that can use it instead.
   void releaseSlot(upstream::Backend& backend, upstream::Server& server, bool probe);

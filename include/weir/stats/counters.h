@@ -29,6 +29,9 @@ struct alignas(64) FrontendShard {
   std::array<ShardCounter, kStatusClasses> responses;
   ShardCounter cacheLookups;
   ShardCounter cacheHits;
+
+  /// Every counter back to 0 (not the gauge `current`). Only from the owning thread.
+  void clear();
 };
 
 /// What backends and servers both count.
@@ -47,17 +50,23 @@ struct alignas(64) ExchangeShard {
   ShardCounter connects;       // requests that connected (the count of connectMicros)
   LatencyHistogram responseTime;  // request sent -> response head (Tr)
   LatencyHistogram totalTime;     // request head -> response done (Ta)
+
+  void clear();
 };
 
 struct alignas(64) ServerShard {
   ExchangeShard exchange;
   ShardCounter selected;  // lbtot: times the balancer picked it
+
+  void clear();
 };
 
 struct alignas(64) BackendShard {
   ExchangeShard exchange;
   ShardCounter cacheLookups;
   ShardCounter cacheHits;
+
+  void clear();
 };
 
 /// Client connections by what they wait for (nginx's stub_status Reading / Waiting; the rest
@@ -79,6 +88,8 @@ class WorkerCounters {
   const FrontendShard& frontend(int i) const { return frontends_[static_cast<size_t>(i)]; }
   const BackendShard& backend(int i) const { return backends_[static_cast<size_t>(i)]; }
   const ServerShard& server(int id) const { return servers_[static_cast<size_t>(id)]; }
+  /// Every counter of this worker back to 0, gauges excepted. Only from the owning thread.
+  void clear();
   ConnectionShard& connections() { return connections_; }
   const ConnectionShard& connections() const { return connections_; }
 

@@ -23,6 +23,7 @@ struct PageOptions {
   int refreshSeconds = 0;  // 0: the page does not reload itself
   std::string uri;         // the page's own path, for the links to ;csv, ;json, ;up, ;norefresh
   std::string metricsUri;
+  std::string adminToken;  // non-empty: admin forms on the servers' rows, carrying it (CSRF)
 };
 /// The dashboard: server-rendered HTML (no JavaScript needed), one table per proxy.
 std::string renderHtml(const Snapshot& snap, const PageOptions& options);

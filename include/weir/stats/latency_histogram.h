@@ -33,6 +33,8 @@ class LatencyHistogram {
   };
   /// From any thread.
   void addTo(Totals& totals) const;
+  /// Only from the owning thread.
+  void clear();
 
  private:
   std::array<ShardCounter, kBounds + 1> buckets_;

@@ -23,6 +23,8 @@ class RateHistory {
   void record(const Snapshot& snap, int64_t nowMs);
   /// Fills the rates, maxima and sparklines of `snap`'s rows.
   void apply(Snapshot& snap) const;
+  /// Forgets everything (the runtime API's counter clearing).
+  void clear();
 
  private:
   struct Series {

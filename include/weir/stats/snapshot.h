@@ -46,6 +46,7 @@ struct Row {
   std::string status;         // HAProxy's words: OPEN, UP, DOWN, "UP 1/3", NOLB, MAINT, DRAIN, no check
   std::string statusDetail;   // for people: "UP, going down 1/3"
   std::optional<uint64_t> weight;
+  std::optional<uint64_t> uweight;  // the configured weight
   std::optional<uint64_t> act, bck;
   std::optional<uint64_t> chkfail, chkdown;
   std::optional<int64_t> lastchg;   // seconds since the last UP/DOWN change

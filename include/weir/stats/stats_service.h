@@ -4,6 +4,8 @@
 // Prometheus at `metrics_uri`, stub_status at `stub_status_uri`. Built once per worker from
 // the config; answers on the worker's thread without touching other workers.
 
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,6 +18,7 @@
 
 namespace weir::proxy {
 struct Runtime;
+class WorkerContext;
 }
 
 namespace weir::stats {
@@ -38,10 +41,12 @@ class StatsService {
  public:
   explicit StatsService(const config::StatsConfig& config);
 
-  /// The reply to `req` from `peer`; `path` is the request's normalised path (';' switches
-  /// included), `query` what follows '?'.
-  StatsReply handle(const proxy::Runtime& runtime, const http::RequestHead& req, std::string_view path,
-                    const net::Address& peer, const ConnectionStates& states) const;
+  /// The reply to `req` from `peer` (`path` with its ';' switches, `body` read in full), or
+  /// nullopt when an operation on every worker runs first and `later` gets the reply on this
+  /// worker's thread.
+  std::optional<StatsReply> handle(proxy::WorkerContext& ctx, const http::RequestHead& req, std::string_view path,
+                                   const net::Address& peer, const ConnectionStates& states, std::string_view body,
+                                   std::function<void(StatsReply)> later) const;
 
   /// Whether `authorization` (the header's value) carries the configured user and password.
   /// Compared in constant time.
@@ -53,6 +58,7 @@ class StatsService {
   const config::StatsConfig& config_;
   route::IpSet allow_;
   std::string expectedCredentials_;  // base64 of "user:password"
+  std::string apiPrefix_;            // uri + "/api"
 };
 
 }  // namespace weir::stats

@@ -43,6 +43,7 @@ class Server {
     std::atomic<uint64_t> downTransitions{0};    // times passive health took it out
     std::atomic<bool> checkDown{false};          // active health: the checks say DOWN
     std::atomic<AdminState> admin{AdminState::kReady};
+    std::atomic<bool> checksDisabled{false};     // runtime API: active checks off for this server
   };
 
   /// What a new request may do with this server at a given time.
@@ -52,7 +53,12 @@ class Server {
 
   const std::string& name() const { return name_; }
   const net::Address& address() const { return address_; }
-  int weight() const { return weight_; }
+  /// The weight now (the runtime API may change it); configuredWeight() is the config's.
+  int weight() const { return weight_.load(std::memory_order_relaxed); }
+  int configuredWeight() const { return configuredWeight_; }
+  /// 0..256; 0 takes the server out of the balancing as drain does. source's hash ring keeps
+  /// the configured weights (rebuilding it would move clients between servers).
+  void setWeight(int weight) { weight_.store(weight, std::memory_order_relaxed); }
   int maxconn() const { return maxconn_; }
   bool backup() const { return backup_; }
   int index() const { return index_; }        // position in its backend
@@ -96,7 +102,8 @@ class Server {
  private:
   std::string name_;
   net::Address address_;
-  int weight_;
+  std::atomic<int> weight_;
+  int configuredWeight_;
   int maxconn_;
   bool backup_;
   int64_t slowstartMs_;
