@@ -27,6 +27,9 @@ std::string_view origin(const Field& f, size_t pos) {
   return "Metric";
 }
 
+/// HAProxy's scope tag: names and settings belong to the service, measurements to the process.
+std::string_view scope(std::string_view origin) { return origin == "Key" || origin == "Config" ? "Service" : "Process"; }
+
 void appendValue(std::string& out, const Value& v) {
   if (const auto* un = std::get_if<uint64_t>(&v)) {
     fmt::format_to(std::back_inserter(out), R"({{"type":"u64","value":{}}})", *un);
@@ -57,9 +60,9 @@ std::string renderJson(const Snapshot& snap, const ExportOptions& options) {
       firstField = false;
       fmt::format_to(std::back_inserter(out),
                      R"({{"objType":"{}","proxyId":{},"id":{},"field":{{"pos":{},"name":"{}"}},"processNum":1,)"
-                     R"("tags":{{"origin":"{}","nature":"{}","scope":"Process"}},"value":)",
+                     R"("tags":{{"origin":"{}","nature":"{}","scope":"{}"}},"value":)",
                      objType(row.type), row.iid, row.sid, pos, all[pos].name, origin(all[pos], pos),
-                     natureName(all[pos].nature));
+                     natureName(all[pos].nature), scope(origin(all[pos], pos)));
       appendValue(out, v);
       out += '}';
     }

@@ -23,8 +23,8 @@ using N = Nature;
 
 // HAProxy 2.6, `show stat` (doc/management.txt 9.1). Positions are the array's indices.
 const std::array kFields = {
-    Field{"pxname", FBS, N::kOutput, "proxy name", [](const Row& r) { return text(r.pxname); }},
-    Field{"svname", FBS, N::kOutput, "FRONTEND, BACKEND or the server's name", [](const Row& r) { return text(r.svname); }},
+    Field{"pxname", FBS, N::kName, "proxy name", [](const Row& r) { return text(r.pxname); }},
+    Field{"svname", FBS, N::kName, "FRONTEND, BACKEND or the server's name", [](const Row& r) { return text(r.svname); }},
     Field{"qcur", BS, N::kGauge, "requests waiting for a server slot", [](const Row& r) { return u(r.qcur); },
           {"current_queue", "", false}},
     Field{"qmax", BS, N::kMax, "most requests ever waiting", [](const Row& r) { return u(r.qmax); },
@@ -122,13 +122,13 @@ const std::array kFields = {
           {"last_session_seconds", "", false}},
     Field{"last_chk", S, N::kOutput, "last check's description", [](const Row& r) { return text(r.checkDesc); }},
     Field{"last_agt", S, N::kOutput, "last agent check (weir: none)", none},
-    Field{"qtime", BS, N::kDuration, "average queue time, ms", [](const Row& r) { return opt(r.qtime); },
+    Field{"qtime", BS, N::kAvg, "average queue time, ms", [](const Row& r) { return opt(r.qtime); },
           {"queue_time_average_seconds", "", false, 0.001}},
-    Field{"ctime", BS, N::kDuration, "average connect time, ms", [](const Row& r) { return opt(r.ctime); },
+    Field{"ctime", BS, N::kAvg, "average connect time, ms", [](const Row& r) { return opt(r.ctime); },
           {"connect_time_average_seconds", "", false, 0.001}},
-    Field{"rtime", BS, N::kDuration, "average response time, ms", [](const Row& r) { return opt(r.rtime); },
+    Field{"rtime", BS, N::kAvg, "average response time, ms", [](const Row& r) { return opt(r.rtime); },
           {"response_time_average_seconds", "", false, 0.001}},
-    Field{"ttime", BS, N::kDuration, "average total time, ms", [](const Row& r) { return opt(r.ttime); },
+    Field{"ttime", BS, N::kAvg, "average total time, ms", [](const Row& r) { return opt(r.ttime); },
           {"total_time_average_seconds", "", false, 0.001}},
     Field{"agent_status", S, N::kOutput, "agent check status (weir: none)", none},
     Field{"agent_code", S, N::kOutput, "agent check code", none},
@@ -175,6 +175,9 @@ const std::array kFields = {
     Field{"used_conn_cur", S, N::kGauge, "connections in use", none},
     Field{"need_conn_est", S, N::kGauge, "estimated connections needed", none},
     Field{"uweight", BS, N::kGauge, "configured weight", [](const Row& r) { return opt(r.uweight); }},
+    Field{"agg_server_status", B, N::kGauge, "servers' status, aggregated (weir: see status and act/bck)", none},
+    Field{"agg_server_check_status", B, N::kGauge, "servers' check status, aggregated (deprecated in HAProxy)", none},
+    Field{"agg_check_status", B, N::kGauge, "servers' check status, aggregated", none},
 };
 
 }  // namespace
@@ -197,6 +200,7 @@ Value fieldValue(const Field& field, const Row& row) {
 
 std::string_view natureName(Nature n) {
   switch (n) {
+    case Nature::kName: return "Name";
     case Nature::kOutput: return "Output";
     case Nature::kGauge: return "Gauge";
     case Nature::kLimit: return "Limit";
@@ -205,6 +209,7 @@ std::string_view natureName(Nature n) {
     case Nature::kCounter: return "Counter";
     case Nature::kDuration: return "Duration";
     case Nature::kAge: return "Age";
+    case Nature::kAvg: return "Avg";
     case Nature::kTime: return "Time";
   }
   return "Output";

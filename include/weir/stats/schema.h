@@ -19,7 +19,7 @@ namespace weir::stats {
 enum Scope : uint8_t { kFrontendScope = 1, kBackendScope = 2, kServerScope = 4, kAllScopes = 7 };
 
 /// HAProxy's JSON "nature" tag.
-enum class Nature { kOutput, kGauge, kLimit, kMax, kRate, kCounter, kDuration, kAge, kTime };
+enum class Nature { kName, kOutput, kGauge, kLimit, kMax, kRate, kCounter, kDuration, kAge, kAvg, kTime };
 
 /// Empty (weir has no value for it), a number, or text.
 using Value = std::variant<std::monostate, uint64_t, int64_t, std::string>;
@@ -40,7 +40,8 @@ struct Field {
   PromName prom{};
 };
 
-/// Every column of HAProxy 2.6's CSV, in order.
+/// Every column of HAProxy 2.6's CSV, in order (the statistics of its modules, after a "-"
+/// column, are left out: TLS and HTTP/2 are not weir's yet).
 std::span<const Field> fields();
 
 /// The value of `field` for `row`: empty when the field does not apply to the row's type.
