@@ -105,6 +105,10 @@ void loadBackend(const YamlCursor& section, BackendConfig* backend) {
        [backend](const YamlCursor& v) {
          if (auto n = v.readInt(0)) backend->maxqueue = static_cast<int>(*n);
        }},
+      {"spare_servers",
+       [backend](const YamlCursor& v) {
+         if (auto n = v.readInt(0, 256)) backend->spare_servers = static_cast<int>(*n);
+       }},
       {"slowstart",
        [backend](const YamlCursor& v) {
          if (auto d = v.readDuration(true)) backend->slowstart = *d;
@@ -115,6 +119,8 @@ void loadBackend(const YamlCursor& section, BackendConfig* backend) {
   addProxyOptionRules(&backend->options, &rules);
   const KeySet seen = section.readKeys(rules);
   section.require(seen, "servers");
+  if (backend->spare_servers > 0 && backend->balance == BalanceAlgorithm::kSource)
+    section.errorAtKey("spare_servers: servers added at run time cannot join balance: source's hash ring");
   for (ServerConfig& server : backend->servers)
     if (!server.slowstart) server.slowstart = backend->slowstart;
 }

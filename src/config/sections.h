@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "weir/config/config.h"
+#include "weir/config/config_loader.h"
 #include "yaml_cursor.h"
 
 namespace weir::config {
@@ -50,9 +51,6 @@ void loadFrontends(const YamlCursor& section, Config* config);
 /// Reads `stats`. Needs config->frontends loaded, to refuse a bind a frontend has.
 void loadStats(const YamlCursor& section, Config* config);
 
-/// Why `name` is not a valid frontend, backend or server name (letters, digits, '-', '_', '.',
-/// ':'), or nullopt when it is.
-std::optional<std::string> nameError(const std::string& name);
 
 enum class AddressUse { kBind, kServer };
 /// Reads "host:port" (CONFIG.md forms) and resolves it. *text gets the value as written.

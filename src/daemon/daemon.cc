@@ -80,13 +80,14 @@ int Daemon::run() {
   for (auto& w : workers) w->start(nullptr);
   upstream::HealthChecker checker(rt->backends);
   checker.start();
+  rt->checker = &checker;
 
   int sig = 0;
   while (sigwait(&signals, &sig) == 0 && sig == SIGHUP) log::info("SIGHUP: reload is not implemented yet, ignored");
   log::info("signal {} received, stopping", sig);
-  checker.stop();
   for (auto& w : workers) w->stop();
   for (auto& w : workers) w->join();
+  checker.stop();  // after the workers: the runtime API may post to it
   contexts.clear();  // sessions and pools go before their event bases
   workers.clear();
   if (rt->logFd > STDERR_FILENO) ::close(rt->logFd);

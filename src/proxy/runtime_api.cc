@@ -4,11 +4,14 @@
 
 #include <fmt/format.h>
 
+#include <arpa/inet.h>
+
 #include <map>
 #include <nlohmann/json.hpp>
 
 #include "weir/base/log.h"
 #include "weir/base/time_util.h"
+#include "weir/config/config_loader.h"
 #include "weir/proxy/cache_admin.h"
 #include "weir/proxy/worker_context.h"
 #include "weir/proxy/worker_fanout.h"
@@ -129,7 +132,7 @@ std::optional<Target> findServer(Runtime& rt, const Params& params, std::string*
   for (auto& backend : rt.backends) {
     if (backend->name() != b->second) continue;
     for (auto& server : backend->servers())
-      if (server->name() == s->second) return Target{backend.get(), server.get()};
+      if (server->inUse() && server->name() == s->second) return Target{backend.get(), server.get()};
     *why = fmt::format("backend {} has no server {}", b->second, s->second);
     return std::nullopt;
   }
@@ -142,6 +145,73 @@ stats::StatsReply changed(bool fromForm, const std::string& returnTo, Json body)
   if (!fromForm) return jsonReply(200, body);
   stats::StatsReply r{303, "text/plain; charset=utf-8", {{"Location", returnTo}}, "done, back to the page\n"};
   return r;
+}
+
+/// A numeric "IP:port" (the API never waits for DNS on a worker).
+std::optional<net::Address> numericAddress(const std::string& text, std::string* why) {
+  std::optional<net::HostPort> hp = net::splitHostPort(text, why);
+  if (!hp) return std::nullopt;
+  in6_addr any{};
+  if (hp->host.empty() || hp->port == 0 ||
+      (inet_pton(AF_INET, hp->host.c_str(), &any) != 1 && inet_pton(AF_INET6, hp->host.c_str(), &any) != 1)) {
+    *why = "address must be a numeric IP:port";
+    return std::nullopt;
+  }
+  return net::resolve(*hp, why);
+}
+
+stats::StatsReply addServer(Runtime& rt, const Params& params, bool fromForm, const std::string& returnTo) {
+  const auto get = [&](const char* key) { return params.count(key) ? params.at(key) : std::string(); };
+  const std::string backendName = get("backend"), name = get("server");
+  upstream::Backend* backend = nullptr;
+  for (auto& b : rt.backends)
+    if (b->name() == backendName) backend = b.get();
+  if (backend == nullptr) return error(404, fmt::format("no backend {}", backendName));
+  if (std::optional<std::string> invalid = config::nameError(name)) return error(400, "server: " + *invalid);
+  std::string why;
+  std::optional<net::Address> address = numericAddress(get("address"), &why);
+  if (!address) return error(400, "address: " + why);
+  const auto number = [&](const char* key, int low, int high, int fallback) -> std::optional<int> {
+    const std::string v = get(key);
+    if (v.empty()) return fallback;
+    if (v.size() > 6 || !std::all_of(v.begin(), v.end(), ::isdigit)) return std::nullopt;
+    const int n = std::stoi(v);
+    return n >= low && n <= high ? std::optional<int>(n) : std::nullopt;
+  };
+  const std::optional<int> weight = number("weight", 0, 256, 1), maxconn = number("maxconn", 0, 1000000, 0);
+  if (!weight || !maxconn) return error(400, "weight must be 0..256 and maxconn 0..1000000");
+  upstream::Server* slot = nullptr;
+  for (auto& s : backend->servers()) {
+    if (s->inUse() && s->name() == name) return error(409, fmt::format("{}/{} exists already", backendName, name));
+    if (slot == nullptr && !s->inUse() && s->isFree() && !s->backup()) slot = s.get();
+  }
+  if (slot == nullptr) return error(409, fmt::format("backend {} has no free slot: raise its spare_servers", backendName));
+  const bool checkDown = backend->healthCheck().enabled && !backend->healthCheck().initUp;
+  slot->occupy(name, *address, *weight, *maxconn, checkDown);
+  log::info("runtime API: server {}/{} added at {} weight {}", backendName, name, address->toString(), *weight);
+  return changed(fromForm, returnTo, {{"server", backendName + "/" + name}, {"address", address->toString()}, {"added", true}});
+}
+
+/// Out of the balancing at once; the slot is reused only once every worker (and the checks'
+/// thread) has let go of it: their idle connections to it closed, its counters zeroed.
+std::optional<stats::StatsReply> removeServer(Runtime& rt, WorkerContext& ctx, const Target& t, bool fromForm,
+                                              const std::string& returnTo, RuntimeApi::Later later) {
+  upstream::Server* sv = t.server;
+  const std::string who = fmt::format("{}/{}", t.backend->name(), sv->name());
+  if (sv->shared().admin.load(std::memory_order_relaxed) != upstream::AdminState::kMaint)
+    return error(409, "put the server in maint first (state: maint), as HAProxy asks");
+  const int active = sv->shared().active.load(std::memory_order_seq_cst);
+  if (active > 0) return error(409, fmt::format("{} requests are still in flight: wait for them", active));
+  sv->vacate();
+  log::info("runtime API: server {} removed", who);
+  gatherFromWorkers<bool>(
+      rt, ctx, [sv](WorkerContext& w) { return w.forgetServer(*sv), true; },
+      [&rt, sv, later, fromForm, returnTo, who](std::vector<bool>) {
+        if (rt.checker != nullptr) rt.checker->post([sv] { sv->markFree(); });
+        else sv->markFree();
+        later(changed(fromForm, returnTo, {{"server", who}, {"removed", true}}));
+      });
+  return std::nullopt;
 }
 
 }  // namespace
@@ -224,6 +294,12 @@ std::optional<stats::StatsReply> RuntimeApi::handle(WorkerContext& ctx, const ht
     if (!on) sv.setCheckedUp(true, steadyNowMs());  // without checks, it is as if it passed them
     log::info("runtime API: server {} health checks {}", who, on ? "enabled" : "disabled");
     return changed(fromForm, returnTo, {{"server", who}, {"checks", on}});
+  }
+  if (path == "/server/add") return addServer(rt, params, fromForm, returnTo);
+  if (path == "/server/remove") {
+    std::optional<Target> t = findServer(rt, params, &why);
+    if (!t) return error(404, why);
+    return removeServer(rt, ctx, *t, fromForm, returnTo, std::move(later));
   }
   if (path == "/cache/purge") {
     const auto name = params.find("cache");

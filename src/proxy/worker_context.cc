@@ -154,6 +154,11 @@ void WorkerContext::clearCounters() {
   for (cache::ResponseCache& c : caches_) c.clearCounters();
 }
 
+void WorkerContext::forgetServer(const upstream::Server& server) {
+  pool_.closeIdle(server);
+  counters_.server(server.globalId()).clear();
+}
+
 void WorkerContext::deliverReply(uint64_t id, uint64_t request, const stats::StatsReply& reply) {
   auto it = waiting_.find(id);
   if (it != waiting_.end()) it->second->takeDeferredReply(request, reply);

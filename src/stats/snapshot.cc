@@ -223,6 +223,7 @@ Snapshot takeSnapshot(const proxy::Runtime& rt, int64_t steadyNowMs, int64_t uni
     ++iid;
     std::vector<Row> servers;
     for (const auto& sv : be->servers()) {
+      if (!sv->inUse()) continue;  // an empty slot (spare_servers)
       servers.push_back(serverRow(rt, *be, *sv, steadyNowMs, unixNowMs));
       servers.back().iid = iid;
     }

@@ -9,8 +9,8 @@ namespace {
 std::unique_ptr<HashRing> buildRing(const std::vector<Server*>& servers) {
   std::vector<HashRing::Member> members;
   members.reserve(servers.size());
-  for (size_t i = 0; i < servers.size(); ++i)
-    members.push_back({servers[i]->name(), servers[i]->weight(), static_cast<int>(i)});
+  for (size_t i = 0; i < servers.size(); ++i)  // empty slots stay off the ring (see the loader)
+    if (servers[i]->inUse()) members.push_back({servers[i]->name(), servers[i]->weight(), static_cast<int>(i)});
   return std::make_unique<HashRing>(members);
 }
 
@@ -34,6 +34,11 @@ Backend::Backend(const config::BackendConfig& cfg, int index, int& nextGlobalId)
     (servers_.back()->backup() ? backups_ : primaries_).servers.push_back(servers_.back().get());
     // init_state: down: no traffic until the checks have seen the server rise.
     if (health_.enabled && !health_.initUp) servers_.back()->shared().checkDown.store(true, std::memory_order_relaxed);
+  }
+  // Room for servers added at run time: empty slots among the primaries, never picked while empty.
+  for (int i = 0; i < cfg.spare_servers; ++i) {
+    servers_.push_back(Server::spareSlot(static_cast<int>(servers_.size()), nextGlobalId++));
+    primaries_.servers.push_back(servers_.back().get());
   }
   if (balance_ == config::BalanceAlgorithm::kSource) {
     primaries_.ring = buildRing(primaries_.servers);

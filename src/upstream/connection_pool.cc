@@ -32,6 +32,8 @@ void ConnectionPool::put(std::unique_ptr<UpstreamConnection> conn, int maxIdle, 
   list.push_back(std::move(conn));
 }
 
+void ConnectionPool::closeIdle(const Server& server) { idle_[static_cast<size_t>(server.globalId())].clear(); }
+
 // Bytes from an idle server are never part of any exchange: the connection is unusable.
 void ConnectionPool::onIdleRead(bufferevent*, void* conn) {
   auto* c = static_cast<UpstreamConnection*>(conn);

@@ -25,6 +25,11 @@ void HealthChecker::start() {
   });
 }
 
+void HealthChecker::post(std::function<void()> fn) {
+  if (loop_) loop_->post(std::move(fn));
+  else fn();
+}
+
 void HealthChecker::stop() {
   if (!loop_) return;
   loop_->stop();

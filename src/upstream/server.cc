@@ -23,13 +23,49 @@ Server::Server(const config::ServerConfig& cfg, int index, int globalId)
       index_(index),
       globalId_(globalId) {}
 
+std::unique_ptr<Server> Server::spareSlot(int index, int globalId, bool backup) {
+  config::ServerConfig none;
+  none.backup = backup;
+  auto slot = std::make_unique<Server>(none, index, globalId);
+  slot->shared_.inUse.store(false, kRelaxed);
+  slot->shared_.slotFree.store(true, kRelaxed);
+  return slot;
+}
+
+void Server::occupy(const std::string& name, const net::Address& address, int weight, int maxconn, bool checkDown) {
+  name_ = name;
+  address_ = address;
+  weight_.store(weight, kRelaxed);
+  configuredWeight_ = weight;
+  maxconn_.store(maxconn, kRelaxed);
+  shared_.fails.store(0, kRelaxed);
+  shared_.failWindowStartMs.store(0, kRelaxed);
+  shared_.downUntilMs.store(0, kRelaxed);
+  shared_.probeNeeded.store(false, kRelaxed);
+  shared_.probeInFlight.store(false, kRelaxed);
+  shared_.upSinceMs.store(0, kRelaxed);
+  for (auto& f : shared_.failures) f.store(0, kRelaxed);
+  shared_.downTransitions.store(0, kRelaxed);
+  shared_.checkDown.store(checkDown, kRelaxed);
+  shared_.admin.store(AdminState::kReady, kRelaxed);
+  shared_.checksDisabled.store(false, kRelaxed);
+  health_.reset(checkDown ? "DOWN" : "UP");
+  shared_.slotFree.store(false, kRelaxed);
+  shared_.generation.fetch_add(1, kRelaxed);
+  shared_.inUse.store(true, std::memory_order_release);  // publishes everything above
+}
+
 Server::State Server::state(int64_t nowMs) const {
+  if (!shared_.inUse.load(std::memory_order_acquire)) return State::kDown;
   if (shared_.checkDown.load(kRelaxed) || shared_.admin.load(kRelaxed) != AdminState::kReady) return State::kDown;
   if (shared_.downUntilMs.load(kRelaxed) > nowMs) return State::kDown;
   return shared_.probeNeeded.load(kRelaxed) ? State::kProbe : State::kUp;
 }
 
-bool Server::hasFreeSlot() const { return maxconn_ == 0 || shared_.active.load(kSlotOrder) < maxconn_; }
+bool Server::hasFreeSlot() const {
+  const int limit = maxconn_.load(kRelaxed);
+  return limit == 0 || shared_.active.load(kSlotOrder) < limit;
+}
 
 void Server::setCheckedUp(bool up, int64_t nowMs) {
   shared_.checkDown.store(!up, kRelaxed);

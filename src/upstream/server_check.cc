@@ -48,6 +48,7 @@ ServerCheck::ServerCheck(event_base* base, Backend& backend, Server& server, std
       target_(server.address()),
       request_(buildRequest(cfg_, server)),
       counter_(cfg_.rise, cfg_.fall, cfg_.initUp),
+      generation_(server.shared().generation.load(std::memory_order_relaxed)),
       parser_(http::HttpParser::Kind::kResponse, http::ParserLimits{16 * 1024, 100, 8 * 1024}, &body_) {
   if (cfg_.port > 0) target_.setPort(static_cast<uint16_t>(cfg_.port));
   server_.health().setState(counter_.describe());
@@ -77,10 +78,19 @@ void ServerCheck::schedule(std::chrono::milliseconds delay) {
 void ServerCheck::start() {
   // An operator's maintenance needs no checks, nor does a server whose checks were turned off;
   // they resume when that ends.
-  if (server_.shared().admin.load(std::memory_order_relaxed) == AdminState::kMaint ||
+  if (!server_.inUse() || server_.shared().admin.load(std::memory_order_relaxed) == AdminState::kMaint ||
       server_.shared().checksDisabled.load(std::memory_order_relaxed)) {
     schedule(cfg_.interval);
     return;
+  }
+  // A server added at run time into this slot: its own address, and no history.
+  const uint32_t generation = server_.shared().generation.load(std::memory_order_relaxed);
+  if (generation != generation_) {
+    generation_ = generation;
+    target_ = server_.address();
+    if (cfg_.port > 0) target_.setPort(static_cast<uint16_t>(cfg_.port));
+    request_ = buildRequest(cfg_, server_);
+    counter_ = HealthCounter(cfg_.rise, cfg_.fall, cfg_.initUp);
   }
   running_ = true;
   connected_ = false;
@@ -167,8 +177,11 @@ void ServerCheck::finish(CheckResult result) {
   result.durationMs = millisBetween(startedAt_, Clock::now());
   bev_.reset();  // frees the socket (libevent allows it inside the bufferevent's own callback)
   evtimer_del(timer_.get());
-  // Checks turned off while this one ran: its verdict no longer counts.
-  if (!server_.shared().checksDisabled.load(std::memory_order_relaxed)) applyVerdict(result);
+  // Checks turned off, or the server removed or replaced, while this one ran: its verdict no
+  // longer counts.
+  if (!server_.shared().checksDisabled.load(std::memory_order_relaxed) && server_.inUse() &&
+      server_.shared().generation.load(std::memory_order_relaxed) == generation_)
+    applyVerdict(result);
   const auto inter = cfg_.interval;
   schedule(counter_.nextDelay(inter, orInterval(cfg_.fastinter, inter), orInterval(cfg_.downinter, inter)));
 }

@@ -29,6 +29,13 @@ void ServerHealth::setState(const std::string& state) {
   data_.state = state;
 }
 
+void ServerHealth::reset(const std::string& state) {
+  std::lock_guard lock(mutex_);
+  data_ = HealthSnapshot{};
+  data_.state = state;
+  downSinceSteadyMs_ = -1;
+}
+
 HealthSnapshot ServerHealth::snapshot(int64_t steadyNowMs) const {
   std::lock_guard lock(mutex_);
   HealthSnapshot copy = data_;

@@ -163,6 +163,80 @@ TEST_F(RuntimeApiTest, FormsNeedThePagesTokenAndForeignOriginsAreRefused) {
   EXPECT_EQ(post("/server/state", "not json").status, 400);
 }
 
+class RuntimeApiServersTest : public ::testing::Test {
+ protected:
+  FakeBackend s1_{"s1"};
+  FakeBackend s3_{"s3"};
+  FakeBackend s4_{"s4"};
+  WeirInstance weir_{fmt::format(R"(global: {{ threads: 2, log: stdout }}
+frontends:
+  web:
+    bind: ["127.0.0.1:0"]
+    default_backend: app
+backends:
+  app:
+    spare_servers: 1
+    health_check: {{ http: GET /, interval: 100ms, rise: 1, fall: 1 }}
+    servers:
+      - {{ name: s1, address: "{}" }}
+  fixed:
+    servers:
+      - {{ name: f1, address: "{}" }}
+stats:
+  bind: "127.0.0.1:0"
+  auth: {{ user: admin, password: s3cret }}
+  admin: true
+)",
+                                 s1_.address(), s1_.address())};
+
+  HttpResponse post(const std::string& path, const std::string& json) {
+    return httpRequest(weir_.port("stats"), "POST", "/stats/api" + path, {kAuth, kJson}, json);
+  }
+  std::map<std::string, int> spread(int n) {
+    std::map<std::string, int> seen;
+    for (int i = 0; i < n; ++i) ++seen[httpGet(weir_.port("web"), "/x").header("X-Server")];
+    return seen;
+  }
+  std::string csv() { return httpGet(weir_.port("stats"), "/stats;csv", {kAuth}).body; }
+  /// The CSV line of server `name` of app, or "".
+  std::string row(const std::string& name) {
+    const std::string all = csv();
+    const size_t at = all.find("app," + name + ",");
+    return at == std::string::npos ? "" : all.substr(at, all.find('\n', at) - at);
+  }
+};
+
+TEST_F(RuntimeApiServersTest, AServerAddedAtRunTimeTakesTrafficAndLeavesWithoutAReload) {
+  EXPECT_EQ(csv().find("app,,"), std::string::npos) << "an empty slot is not a row";
+  HttpResponse r = post("/server/add", fmt::format(R"({{"backend":"app","server":"s3","address":"{}","weight":1}})", s3_.address()));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(weir_.waitForLog("runtime API: server app/s3 added at " + s3_.address()));
+  EXPECT_EQ(spread(20), (std::map<std::string, int>{{"s1", 10}, {"s3", 10}}));
+  EXPECT_TRUE(waitFor([&] { return row("s3").find(",L7OK,") != std::string::npos; }, kDefaultTimeout))
+      << "it is checked like the others: " << row("s3");
+
+  EXPECT_EQ(post("/server/add", fmt::format(R"({{"backend":"app","server":"s3","address":"{}"}})", s3_.address())).status, 409)
+      << "the name is taken";
+  EXPECT_EQ(post("/server/add", fmt::format(R"({{"backend":"app","server":"s4","address":"{}"}})", s4_.address())).status, 409)
+      << "no free slot left";
+  EXPECT_EQ(post("/server/add", R"({"backend":"fixed","server":"x","address":"127.0.0.1:9"})").status, 409);
+  EXPECT_EQ(post("/server/add", R"({"backend":"app","server":"x","address":"localhost:80"})").status, 400);
+  EXPECT_EQ(post("/server/add", R"({"backend":"app","server":"bad name","address":"127.0.0.1:9"})").status, 400);
+
+  EXPECT_EQ(post("/server/remove", R"({"backend":"app","server":"s3"})").status, 409) << "maint first";
+  EXPECT_EQ(post("/server/state", R"({"backend":"app","server":"s3","state":"maint"})").status, 200);
+  r = post("/server/remove", R"({"backend":"app","server":"s3"})");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(spread(10), (std::map<std::string, int>{{"s1", 10}}));
+  EXPECT_EQ(row("s3"), "");
+
+  // The freed slot takes the next one, with no history of the last.
+  r = post("/server/add", fmt::format(R"({{"backend":"app","server":"s4","address":"{}"}})", s4_.address()));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(spread(20), (std::map<std::string, int>{{"s1", 10}, {"s4", 10}}));
+  EXPECT_TRUE(row("s4").starts_with("app,s4,0,0,0,0,,10,")) << row("s4");
+}
+
 TEST(RuntimeApiReadOnly, ChangesNeedAdmin) {
   FakeBackend backend{"b"};
   WeirInstance weir(fmt::format(R"(global: {{ threads: 1 }}

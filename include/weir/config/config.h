@@ -169,6 +169,7 @@ struct BackendConfig {
   Millis fail_timeout{10000};
   bool allbackups = false;  // spread over every usable backup, not only the first
   int maxqueue = 0;         // requests waiting for a server slot; 0 = unbounded
+  int spare_servers = 0;    // slots for servers the runtime API adds (weir's key)
   Millis slowstart{0};      // ramp-up of a server coming back; 0 = none
   HealthCheckConfig health;
   ProxyOptions options;

@@ -3,6 +3,7 @@
 // Errors read `file:line:col: key.path: what is wrong`; warnings (keys accepted but not yet
 // implemented) use the same form.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,5 +22,9 @@ struct LoadResult {
 LoadResult loadConfigFile(const std::string& path);
 /// Loads from text; `name` stands for the file in messages. For tests.
 LoadResult loadConfigText(const std::string& text, const std::string& name);
+
+/// Why `name` is not a valid frontend, backend or server name (letters, digits, '-', '_', '.',
+/// ':'), or nullopt when it is. Also for servers the runtime API adds.
+std::optional<std::string> nameError(const std::string& name);
 
 }  // namespace weir::config

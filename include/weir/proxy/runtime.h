@@ -15,6 +15,7 @@
 #include "weir/static/static_site.h"
 #include "weir/stats/rate_history.h"
 #include "weir/upstream/backend.h"
+#include "weir/upstream/health_checker.h"
 
 namespace weir::proxy {
 
@@ -46,7 +47,8 @@ struct Runtime {
   int logFd = -1;  // access log target; shared, owned by the daemon
   std::atomic<int> connections{0};  // client connections open, all workers
   std::vector<WorkerContext*> workers;  // set before the workers start
-  stats::RateHistory rates;  // recorded each second by worker 0 when the stats listener is on
+  stats::RateHistory rates;
+  upstream::HealthChecker* checker = nullptr;  // the active checks' thread, when there are checks  // recorded each second by worker 0 when the stats listener is on
 };
 
 /// nullptr (after logging why) when a frontend's rules cannot be compiled: only possible when

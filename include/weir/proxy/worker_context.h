@@ -52,6 +52,8 @@ class WorkerContext {
   stats::WorkerCounters& counters() { return counters_; }
   /// This worker's counters and its caches' counters back to 0 (on this worker's thread).
   void clearCounters();
+  /// A server left its slot: close this worker's idle connections to it, zero its counters.
+  void forgetServer(const upstream::Server& server);
   /// The stats listener's pages (only when the config has `stats`).
   stats::StatsService& statsService() { return *statsService_; }
 

@@ -23,6 +23,8 @@ class ConnectionPool {
   /// already has `maxIdle`; maxIdle 0 frees conn.
   /// `idleTimeout` may be a libevent common timeout.
   void put(std::unique_ptr<UpstreamConnection> conn, int maxIdle, const timeval* idleTimeout);
+  /// Closes every idle connection to `server` (it left its slot).
+  void closeIdle(const Server& server);
 
  private:
   static void onIdleRead(bufferevent* bev, void* conn);

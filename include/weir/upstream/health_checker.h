@@ -5,6 +5,7 @@
 // workers (each server is checked once, not once per worker), and the verdict reaches all
 // workers the same way whatever thread computed it: through the server's atomics.
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -25,6 +26,8 @@ class HealthChecker {
   void start();
   /// Stops and joins the thread. Idempotent.
   void stop();
+  /// Runs `fn` on the checks' thread between two of its callbacks (at once without checks).
+  void post(std::function<void()> fn);
 
  private:
   const std::vector<std::unique_ptr<Backend>>& backends_;

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <atomic>
+#include <memory>
 #include <cstdint>
 #include <string>
 
@@ -44,12 +45,31 @@ class Server {
     std::atomic<bool> checkDown{false};          // active health: the checks say DOWN
     std::atomic<AdminState> admin{AdminState::kReady};
     std::atomic<bool> checksDisabled{false};     // runtime API: active checks off for this server
+    // A slot (spare_servers, or a removed server): false until the runtime API puts a server in
+    // it. Set with release after the server's fields are written; readers acquire it first.
+    std::atomic<bool> inUse{true};
+    std::atomic<bool> slotFree{false};           // not in use, and no worker refers to it any more
+    std::atomic<uint32_t> generation{0};         // +1 each time a new server takes the slot
   };
 
   /// What a new request may do with this server at a given time.
   enum class State { kUp, kDown, kProbe };
 
   Server(const config::ServerConfig& cfg, int index, int globalId);
+  /// An empty slot for a server added at run time (`spare_servers`).
+  static std::unique_ptr<Server> spareSlot(int index, int globalId, bool backup = false);
+
+  /// Whether a server occupies this slot (acquire: its name and address may be read then).
+  bool inUse() const { return shared_.inUse.load(std::memory_order_acquire); }
+  /// Puts a new server into this free slot: its name, address, weight and maxconn; every
+  /// other state starts afresh (`checkDown`: it waits for its first check). From one thread
+  /// at a time (the runtime API's), while the slot is free.
+  void occupy(const std::string& name, const net::Address& address, int weight, int maxconn, bool checkDown);
+  /// Takes the server out of the slot (it must be in maint with no request in flight); the
+  /// slot becomes free once every worker has let go of it (markFree()).
+  void vacate() { shared_.inUse.store(false, std::memory_order_release); }
+  void markFree() { shared_.slotFree.store(true, std::memory_order_release); }
+  bool isFree() const { return shared_.slotFree.load(std::memory_order_acquire); }
 
   const std::string& name() const { return name_; }
   const net::Address& address() const { return address_; }
@@ -59,7 +79,7 @@ class Server {
   /// 0..256; 0 takes the server out of the balancing as drain does. source's hash ring keeps
   /// the configured weights (rebuilding it would move clients between servers).
   void setWeight(int weight) { weight_.store(weight, std::memory_order_relaxed); }
-  int maxconn() const { return maxconn_; }
+  int maxconn() const { return maxconn_.load(std::memory_order_relaxed); }
   bool backup() const { return backup_; }
   int index() const { return index_; }        // position in its backend
   int globalId() const { return globalId_; }  // position among all servers of all backends
@@ -104,7 +124,7 @@ class Server {
   net::Address address_;
   std::atomic<int> weight_;
   int configuredWeight_;
-  int maxconn_;
+  std::atomic<int> maxconn_;
   bool backup_;
   int64_t slowstartMs_;
   int index_;

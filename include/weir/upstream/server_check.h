@@ -55,6 +55,7 @@ class ServerCheck {
   net::Address target_;
   std::string request_;
   HealthCounter counter_;
+  uint32_t generation_;  // of the server in the slot (runtime API): a new one starts afresh
   EventPtr timer_;
   BufferEventPtr bev_;
   bool running_ = false;  // the timer is the check's timeout while running, the next check's start otherwise

@@ -46,6 +46,8 @@ class ServerHealth {
   void recordTransition(bool up, const std::string& reason, int64_t steadyMs, int64_t unixMs);
   /// The state text, also for admin states (MAINT, DRAIN).
   void setState(const std::string& state);
+  /// Forgets everything: a new server took the slot.
+  void reset(const std::string& state);
 
   HealthSnapshot snapshot(int64_t steadyNowMs) const;
 
