@@ -9,6 +9,8 @@ cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 ninja -C build weir weir-fake-backend
 
 export WEIR_DEMO_PORT=${WEIR_DEMO_PORT:-8080}
+export WEIR_DEMO_STATS_PORT=${WEIR_DEMO_STATS_PORT:-8404}
+export WEIR_DEMO_STATS_PASSWORD=${WEIR_DEMO_STATS_PASSWORD:-demo}
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -46,7 +48,10 @@ weir is running on conf/demo.yaml (backends app1:$WEIR_DEMO_APP1 weight 2, app2:
            curl -i 'http://127.0.0.1:$WEIR_DEMO_PORT/?size=100000&chunked=1'
            curl -i http://127.0.0.1:$WEIR_DEMO_PORT/health  (answered by weir itself: a return rule)
   explain: build/weir explain -f conf/demo.yaml "GET /health"
-  stats:   (the stats page arrives with the stats issue)
+  stats:   http://127.0.0.1:$WEIR_DEMO_STATS_PORT/stats   (user admin, password $WEIR_DEMO_STATS_PASSWORD)
+           http://127.0.0.1:$WEIR_DEMO_STATS_PORT/stats;csv  /stats;json  /metrics  /stub_status
+  api:     curl -u admin:$WEIR_DEMO_STATS_PASSWORD -H 'Content-Type: application/json' \\
+             -d '{"backend":"app","server":"app2","state":"drain"}' http://127.0.0.1:$WEIR_DEMO_STATS_PORT/stats/api/server/state
 Access log below. Ctrl-C stops weir and the backends.
 
 MSG
