@@ -12,6 +12,7 @@
 
 #include "support/fake_backend.h"
 #include "support/http_get.h"
+#include "support/simple_config.h"
 #include "support/wait_for.h"
 #include "support/weir_instance.h"
 
@@ -239,22 +240,12 @@ TEST_F(RuntimeApiServersTest, AServerAddedAtRunTimeTakesTrafficAndLeavesWithoutA
 
 TEST(RuntimeApiReadOnly, ChangesNeedAdmin) {
   FakeBackend backend{"b"};
-  WeirInstance weir(fmt::format(R"(global: {{ threads: 1 }}
-frontends:
-  web:
-    bind: ["127.0.0.1:0"]
-    default_backend: app
-backends:
-  app: {{ servers: [{{ name: s1, address: "{}" }}] }}
-stats:
-  bind: "127.0.0.1:0"
-)",
-                                backend.address()));
+  WeirInstance weir(simpleConfig({backend.address()}) + "stats:\n  bind: \"127.0.0.1:0\"\n");
   EXPECT_EQ(httpRequest(weir.port("stats"), "POST", "/stats/api/server/state", {kJson},
-                        R"({"backend":"app","server":"s1","state":"maint"})")
+                        R"({"backend":"be","server":"s1","state":"maint"})")
                 .status,
             403);
-  EXPECT_EQ(httpGet(weir.port("web"), "/").status, 200);
+  EXPECT_EQ(httpGet(weir.port("fe"), "/").status, 200);
   const HttpResponse info = httpGet(weir.port("stats"), "/stats/api/info");
   EXPECT_EQ(info.status, 200);
   EXPECT_NE(info.body.find("\"threads\": 1"), std::string::npos) << info.body;

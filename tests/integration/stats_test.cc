@@ -14,6 +14,7 @@
 #include "support/fake_backend.h"
 #include "support/http_get.h"
 #include "support/process.h"
+#include "support/simple_config.h"
 #include "support/temp_dir.h"
 #include "support/wait_for.h"
 #include "support/weir_instance.h"
@@ -142,18 +143,7 @@ TEST_F(StatsTest, AuthAndAllow) {
   EXPECT_EQ(httpRequest(statsPort(), "DELETE", "/stats", {kAuth}).status, 405);
 
   FakeBackend backend{"b"};
-  WeirInstance fenced(fmt::format(R"(global: {{ threads: 1 }}
-frontends:
-  web:
-    bind: ["127.0.0.1:0"]
-    default_backend: app
-backends:
-  app: {{ servers: [{{ name: s1, address: "{}" }}] }}
-stats:
-  bind: "127.0.0.1:0"
-  allow: [10.0.0.0/8, "::1"]
-)",
-                                  backend.address()));
+  WeirInstance fenced(simpleConfig({backend.address()}) + "stats:\n  bind: \"127.0.0.1:0\"\n  allow: [10.0.0.0/8, \"::1\"]\n");
   EXPECT_EQ(httpGet(fenced.port("stats"), "/stats").status, 403) << "127.0.0.1 is not in the allow list";
 }
 
