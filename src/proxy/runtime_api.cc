@@ -24,7 +24,7 @@ using Json = nlohmann::json;
 using Params = std::map<std::string, std::string, std::less<>>;
 
 stats::StatsReply jsonReply(int status, const Json& body) {
-  return {status, "application/json", {{"Cache-Control", "no-cache"}}, body.dump(2) + "\n"};
+  return {status, "application/json", {{"Cache-Control", "no-cache"}}, body.dump(2, ' ', false, Json::error_handler_t::replace) + "\n"};
 }
 
 stats::StatsReply error(int status, std::string message) { return jsonReply(status, {{"error", std::move(message)}}); }
