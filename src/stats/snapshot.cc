@@ -154,6 +154,7 @@ Row backendRow(const proxy::Runtime& rt, upstream::Backend& be, const std::vecto
   row.svname = "BACKEND";
   row.qcur = static_cast<uint64_t>(std::max(be.queue().length(), 0));
   row.qmax = static_cast<uint64_t>(std::max(be.queue().stats().maxLength.load(), 0));
+  if (be.queue().limit() > 0) row.qlimit = static_cast<uint64_t>(be.queue().limit());  // the page's Queue Limit
   row.algo = be.balance() == config::BalanceAlgorithm::kLeastConn ? "leastconn"
              : be.balance() == config::BalanceAlgorithm::kSource  ? "source"
                                                                    : "roundrobin";

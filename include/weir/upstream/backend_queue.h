@@ -43,6 +43,8 @@ struct QueueStats {
 class BackendQueue {
  public:
   explicit BackendQueue(int maxLength) : maxLength_(maxLength) {}
+  /// maxqueue; 0 = unbounded.
+  int limit() const { return maxLength_; }
 
   /// Waiting requests right now. Sequentially consistent with the releasers' slot counts: a
   /// slot freed just as a request queues is seen by one side or the other.
