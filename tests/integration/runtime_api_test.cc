@@ -13,6 +13,7 @@
 #include "support/fake_backend.h"
 #include "support/http_get.h"
 #include "support/simple_config.h"
+#include "support/tcp_client.h"
 #include "support/wait_for.h"
 #include "support/weir_instance.h"
 
@@ -120,6 +121,32 @@ TEST_F(RuntimeApiTest, PurgeReachesEveryWorkersCache) {
   EXPECT_EQ(r.status, 200) << r.body;
   EXPECT_TRUE(httpGet(weir_.port("web"), "/c/other").header("Cache-Status").starts_with("weir; fwd=miss"));
   EXPECT_EQ(post("/cache/purge", R"({"cache":"nope","path":"/"})").status, 404);
+}
+
+TEST_F(RuntimeApiTest, ARequestPipelinedAfterAPostIsAnsweredOnTheSameConnection) {
+  TcpClient client(weir_.port("stats"));
+  const std::string body = R"({"backend":"app","server":"s2","weight":2})";
+  const std::string purge = R"({"cache":"pages","path":"/c/","prefix":true})";
+  ASSERT_TRUE(client.send(fmt::format("POST /stats/api/server/weight HTTP/1.1\r\nHost: s\r\n{}\r\n{}\r\n"
+                                      "Content-Length: {}\r\n\r\n{}"
+                                      "POST /stats/api/cache/purge HTTP/1.1\r\nHost: s\r\n{}\r\n{}\r\n"
+                                      "Content-Length: {}\r\n\r\n{}"
+                                      "GET /stats/api/info HTTP/1.1\r\nHost: s\r\n{}\r\n\r\n",
+                                      kAuth, kJson, body.size(), body, kAuth, kJson, purge.size(), purge, kAuth)));
+  const HttpResponse first = client.readResponse();
+  EXPECT_EQ(first.status, 200) << first.body;
+  EXPECT_NE(first.body.find("\"weight\": 2"), std::string::npos);
+  const HttpResponse second = client.readResponse();
+  EXPECT_EQ(second.status, 200) << "the purge waited for every worker, then answered";
+  EXPECT_NE(second.body.find("\"purged\""), std::string::npos);
+  const HttpResponse third = client.readResponse();
+  EXPECT_EQ(third.status, 200);
+  EXPECT_NE(third.body.find("\"version\""), std::string::npos);
+  EXPECT_EQ(httpRequest(weir_.port("stats"), "POST", "/stats/api/counters/clear", {kAuth, kJson, "Transfer-Encoding: chunked"},
+                        "0\r\n\r\n")
+                .status,
+            413)
+      << "a body needs a Content-Length";
 }
 
 TEST_F(RuntimeApiTest, CountersClear) {
