@@ -5,6 +5,7 @@
 
 #include "sections.h"
 #include "weir/config/key_suggester.h"
+#include "weir/tls/server_certificate.h"
 
 namespace weir::config {
 namespace {
@@ -16,17 +17,53 @@ struct FrontendsContext {
   RuleCursors rules;  // of the frontend being read
 };
 
+void readCert(const YamlCursor& item, BindConfig* bind) {
+  CertConfig cert;
+  cert.pos = item.pos();
+  if (item.isScalar()) {
+    if (auto path = item.readString()) cert.cert = *path;
+  } else if (item.expect(NodeKind::kMapping)) {
+    const std::vector<KeyRule> rules{
+        {"cert", [&](const YamlCursor& v) { cert.cert = v.readString().value_or(""); }},
+        {"key", [&](const YamlCursor& v) { cert.key = v.readString().value_or(""); }},
+    };
+    item.require(item.readKeys(rules), "cert");
+  }
+  if (!cert.cert.empty()) bind->certs.push_back(std::move(cert));
+}
+
+/// A cipher list OpenSSL accepts (checked on a throwaway context).
+void readCipherList(const YamlCursor& v, bool suites, std::string* out) {
+  std::optional<std::string> text = v.readString();
+  if (!text) return;
+  std::string error;
+  tls::TlsSettings settings;
+  (suites ? settings.ciphersuites : settings.ciphers) = *text;
+  tls::SslCtxPtr ctx(SSL_CTX_new(TLS_server_method()));
+  if (!ctx || !tls::applySettings(ctx.get(), settings, &error)) {
+    v.error(error.substr(error.find(':') + 2));
+    return;
+  }
+  *out = *text;
+}
+
 void loadSsl(const YamlCursor& section, BindConfig* bind) {
   if (!section.expect(NodeKind::kMapping)) return;
+  static constexpr std::string_view kVersions[] = {"TLSv1.2", "TLSv1.3"};
   const std::vector<KeyRule> rules{
       {"certs",
        [bind](const YamlCursor& v) {
          if (!v.expect(NodeKind::kSequence)) return;
          const std::vector<YamlCursor> certs = v.items();
          if (certs.empty()) v.error("needs at least one certificate file");
-         for (const YamlCursor& cert : certs)
-           if (auto path = cert.readString()) bind->certs.push_back(*path);
+         for (const YamlCursor& cert : certs) readCert(cert, bind);
        }},
+      {"min_version",
+       [bind](const YamlCursor& v) {
+         if (auto i = v.readChoice(kVersions)) bind->min_version = std::string(kVersions[*i]);
+       }},
+      {"ciphers", [bind](const YamlCursor& v) { readCipherList(v, false, &bind->ciphers); }},
+      {"ciphersuites", [bind](const YamlCursor& v) { readCipherList(v, true, &bind->ciphersuites); }},
   };
   const KeySet seen = section.readKeys(rules);
   if (section.require(seen, "certs")) bind->ssl = true;

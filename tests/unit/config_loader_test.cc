@@ -809,6 +809,46 @@ TEST(ConfigLoader, RejectsEmptyCertsList) {
                      "certificate file"});
 }
 
+TEST(ConfigLoader, ReadsTlsSettingsOfABind) {
+  const LoadResult r = load(std::string(R"(frontends:
+  web:
+    bind:
+      - address: "127.0.0.1:8443"
+        ssl:
+          certs: [site.pem, { cert: ec.crt, key: ec.key }]
+          min_version: TLSv1.3
+          ciphers: ECDHE-RSA-AES128-GCM-SHA256
+          ciphersuites: TLS_AES_256_GCM_SHA384
+    default_backend: app
+)") + kBackend);
+  ASSERT_TRUE(r.ok) << ::testing::PrintToString(r.errors);
+  const BindConfig& b = r.config.frontends[0].binds[0];
+  EXPECT_TRUE(b.ssl);
+  ASSERT_EQ(b.certs.size(), 2u);
+  EXPECT_EQ(b.certs[0].cert, "site.pem");
+  EXPECT_EQ(b.certs[0].key, "");
+  EXPECT_EQ(b.certs[1].cert, "ec.crt");
+  EXPECT_EQ(b.certs[1].key, "ec.key");
+  EXPECT_EQ(b.min_version, "TLSv1.3");
+  EXPECT_EQ(b.ciphers, "ECDHE-RSA-AES128-GCM-SHA256");
+  EXPECT_EQ(b.ciphersuites, "TLS_AES_256_GCM_SHA384");
+}
+
+TEST(ConfigLoader, RejectsBadTlsSettings) {
+  const auto errors = [](const std::string& ssl) {
+    return load("frontends:\n  web:\n    bind:\n      - address: \"127.0.0.1:8443\"\n        ssl: " + ssl +
+                "\n    default_backend: app\n" + kBackend)
+        .errors;
+  };
+  EXPECT_EQ(errors("{ certs: [a.pem], min_version: TLSv1.1 }").size(), 1u) << "TLS 1.0 and 1.1 are not offered";
+  EXPECT_EQ(errors("{ certs: [a.pem], ciphers: NOPE }"),
+            Messages{"weir.yaml:5:41: frontends.web.bind[0].ssl.ciphers: no usable cipher in 'NOPE'"});
+  EXPECT_EQ(errors("{ certs: [a.pem], ciphersuites: TLS_NOPE }"),
+            Messages{"weir.yaml:5:46: frontends.web.bind[0].ssl.ciphersuites: no usable suite in 'TLS_NOPE'"});
+  EXPECT_EQ(errors("{ certs: [{ key: a.key }] }"),
+            Messages{"weir.yaml:5:24: frontends.web.bind[0].ssl.certs[0]: missing required key 'cert'"});
+}
+
 TEST(ConfigLoader, RejectsDefaultBackendThatDoesNotExist) {
   EXPECT_EQ(load(std::string("frontends:\n  web:\n    bind: \":8080\"\n"
                              "    default_backend: apq\n") +

@@ -68,11 +68,21 @@ struct GlobalConfig {
   StaticCacheConfig static_cache;  // global.tune: { static_revalidate, static_cache_max_file, static_cache_size }
 };
 
+/// One certificate of a TLS bind: a PEM with the chain and the key, or `cert` + `key`.
+struct CertConfig {
+  std::string cert;
+  std::string key;  // "" = in the cert's PEM
+  SourcePos pos;
+};
+
 struct BindConfig {
   std::string text;  // as written, for messages
   net::Address address;
   bool ssl = false;  // TLS binds are accepted but not served until TLS lands
-  std::vector<std::string> certs;  // ssl.certs: PEM files (chain + key); several = SNI
+  std::vector<CertConfig> certs;  // ssl.certs; the first is the default, the others by SNI
+  std::string min_version = "TLSv1.2";  // ssl.min_version: TLSv1.2 | TLSv1.3
+  std::string ciphers;       // ssl.ciphers (TLS 1.2); "" = Mozilla intermediate
+  std::string ciphersuites;  // ssl.ciphersuites (TLS 1.3); "" = the default three
   SourcePos pos;
 };
 
