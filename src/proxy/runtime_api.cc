@@ -180,6 +180,7 @@ stats::StatsReply addServer(Runtime& rt, const Params& params, bool fromForm, co
   };
   const std::optional<int> weight = number("weight", 0, 256, 1), maxconn = number("maxconn", 0, 1000000, 0);
   if (!weight || !maxconn) return error(400, "weight must be 0..256 and maxconn 0..1000000");
+  std::lock_guard lock(rt.serverSlotsMutex);
   upstream::Server* slot = nullptr;
   for (auto& s : backend->servers()) {
     if (s->inUse() && s->name() == name) return error(409, fmt::format("{}/{} exists already", backendName, name));
@@ -202,7 +203,11 @@ std::optional<stats::StatsReply> removeServer(Runtime& rt, WorkerContext& ctx, c
     return error(409, "put the server in maint first (state: maint), as HAProxy asks");
   const int active = sv->shared().active.load(std::memory_order_seq_cst);
   if (active > 0) return error(409, fmt::format("{} requests are still in flight: wait for them", active));
-  sv->vacate();
+  {
+    std::lock_guard lock(rt.serverSlotsMutex);
+    if (!sv->inUse()) return error(404, who + " was just removed");
+    sv->vacate();
+  }
   log::info("runtime API: server {} removed", who);
   gatherFromWorkers<bool>(
       rt, ctx, [sv](WorkerContext& w) { return w.forgetServer(*sv), true; },

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -48,7 +49,10 @@ struct Runtime {
   std::atomic<int> connections{0};  // client connections open, all workers
   std::vector<WorkerContext*> workers;  // set before the workers start
   stats::RateHistory rates;
-  upstream::HealthChecker* checker = nullptr;  // the active checks' thread, when there are checks  // recorded each second by worker 0 when the stats listener is on
+  upstream::HealthChecker* checker = nullptr;
+  // Runtime API requests that add or remove servers may arrive on two workers at once: this
+  // makes "is the name free, which slot" one step. Never taken on the request path.
+  std::mutex serverSlotsMutex;  // the active checks' thread, when there are checks  // recorded each second by worker 0 when the stats listener is on
 };
 
 /// nullptr (after logging why) when a frontend's rules cannot be compiled: only possible when
