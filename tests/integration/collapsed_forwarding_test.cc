@@ -36,11 +36,7 @@ backends:
 )",
                                  backend_.address())};
 
-  size_t backendSaw(const std::string& prefix) const {
-    size_t n = 0;
-    for (const RecordedRequest& r : backend_.records()) n += r.target.rfind(prefix, 0) == 0 ? 1 : 0;
-    return n;
-  }
+  size_t backendSaw(const std::string& prefix) const { return backend_.countTarget(prefix); }
 
   /// `count` connections send GET `target` at once (while the server delays its answer).
   std::vector<TcpClient> sendConcurrently(const std::string& target, int count) {

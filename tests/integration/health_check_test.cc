@@ -28,11 +28,6 @@ std::string checked(std::string_view extra = "") {
          std::string(extra.empty() ? "" : ", ") + std::string(extra) + " }";
 }
 
-size_t countTarget(const FakeBackend& backend, const std::string& prefix) {
-  size_t n = 0;
-  for (const RecordedRequest& r : backend.records()) n += r.target.rfind(prefix, 0) == 0 ? 1 : 0;
-  return n;
-}
 
 /// X-Server of `count` requests to `target` + i.
 std::map<std::string, int> spread(WeirInstance& weir, const std::string& target, int count) {
@@ -58,7 +53,7 @@ TEST(HealthCheck, TakesOutAServerWhoseCheckFailsAndSendsItNothingMore) {
   EXPECT_NE(line->find("1 active and 0 backup servers left"), std::string::npos) << *line;
 
   EXPECT_EQ(spread(weir, "/after-", 20)["b"], 20);
-  EXPECT_EQ(countTarget(a, "/after-"), 0u);
+  EXPECT_EQ(a.countTarget("/after-"), 0u);
 }
 
 TEST(HealthCheck, BringsItBackAfterRiseGoodChecks) {
@@ -67,13 +62,13 @@ TEST(HealthCheck, BringsItBackAfterRiseGoodChecks) {
   WeirInstance weir(simpleConfig({a.address(), b.address()}, checked()));
   a.setRoute("/health", "status=503");
   ASSERT_TRUE(weir.waitForLog("server be/s1 is DOWN", kDetect));
-  const size_t checksBefore = countTarget(a, "/health");
+  const size_t checksBefore = a.countTarget("/health");
 
   a.setRoute("/health", "");
   const auto up = weir.waitForLog("server be/s1 is UP", kDetect);
   ASSERT_TRUE(up.has_value()) << weir.log();
   EXPECT_NE(up->find("reason: Layer7 check passed, code: 200"), std::string::npos) << *up;
-  EXPECT_GE(countTarget(a, "/health") - checksBefore, 2u) << "rise: 2 good checks";
+  EXPECT_GE(a.countTarget("/health") - checksBefore, 2u) << "rise: 2 good checks";
   EXPECT_GE(spread(weir, "/back-", 6)["a"], 2);
 }
 
@@ -84,12 +79,12 @@ TEST(HealthCheck, OneFailedCheckDoesNotTakeAServerOut) {
 
   a.setRoute("/health", "status=500");
   // Two more checks: the second surely saw the 500 (the first may have begun before the switch).
-  const size_t before = countTarget(a, "/health");
-  ASSERT_TRUE(waitFor([&] { return countTarget(a, "/health") >= before + 2; }, 2s));
+  const size_t before = a.countTarget("/health");
+  ASSERT_TRUE(waitFor([&] { return a.countTarget("/health") >= before + 2; }, 2s));
   a.setRoute("/health", "");
   // Three more checks: fall 3 needed three failures in a row.
-  const size_t after = countTarget(a, "/health");
-  ASSERT_TRUE(waitFor([&] { return countTarget(a, "/health") >= after + 3; }, 2s));
+  const size_t after = a.countTarget("/health");
+  ASSERT_TRUE(waitFor([&] { return a.countTarget("/health") >= after + 3; }, 2s));
   EXPECT_EQ(weir.log().find("is DOWN"), std::string::npos) << weir.log();
   EXPECT_EQ(httpGet(weir.port(), "/").status, 200);
 }
@@ -124,7 +119,7 @@ TEST(HealthCheck, AllServersDownGetsA503NamingTheBackend) {
   const HttpResponse r = httpGet(weir.port(), "/x");
   EXPECT_EQ(r.status, 503);
   EXPECT_NE(r.body.find("backend 'be'"), std::string::npos) << r.body;
-  EXPECT_EQ(countTarget(a, "/x"), 0u);
+  EXPECT_EQ(a.countTarget("/x"), 0u);
 }
 
 TEST(HealthCheck, BackupTakesOverAndHandsBack) {
@@ -147,7 +142,7 @@ TEST(HealthCheck, InitStateDownSendsNothingUntilTheServerRises) {
   WeirInstance weir(simpleConfig({a.address()}, checked("init_state: down")));
 
   EXPECT_EQ(httpGet(weir.port(), "/early").status, 503);
-  EXPECT_EQ(countTarget(a, "/early"), 0u);
+  EXPECT_EQ(a.countTarget("/early"), 0u);
   a.setRoute("/health", "");
   ASSERT_TRUE(weir.waitForLog("server be/s1 is UP", kDetect)) << weir.log();
   EXPECT_EQ(httpGet(weir.port(), "/late").status, 200);
@@ -172,14 +167,14 @@ TEST(HealthCheck, TcpCheckAndCheckPort) {
   WeirInstance weir(simpleConfig({a.address(), b.address()}, checked("port: " + monitorPort)));
   monitor.setRoute("/health", "status=503");
   ASSERT_TRUE(weir.waitForLog("server be/s1 is DOWN", kDetect)) << weir.log();
-  EXPECT_EQ(countTarget(a, "/health"), 0u) << "the checks went to the monitor's port";
+  EXPECT_EQ(a.countTarget("/health"), 0u) << "the checks went to the monitor's port";
 
   FakeBackend c("c");
   WeirInstance tcp(simpleConfig({c.address(), "127.0.0.1:1"}, "health_check: { tcp: true, interval: 100ms, rise: 1, fall: 1 }"));
   const auto down = tcp.waitForLog("server be/s2 is DOWN", kDetect);
   ASSERT_TRUE(down.has_value()) << tcp.log();
   EXPECT_NE(down->find("Layer4 connection problem"), std::string::npos) << *down;
-  EXPECT_EQ(countTarget(c, "/"), 0u) << "a tcp check sends no request";
+  EXPECT_EQ(c.countTarget("/"), 0u) << "a tcp check sends no request";
   EXPECT_EQ(tcp.log().find("server be/s1 is DOWN"), std::string::npos);
 }
 

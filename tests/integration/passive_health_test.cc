@@ -18,11 +18,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-size_t countTarget(const FakeBackend& backend, const std::string& prefix) {
-  size_t n = 0;
-  for (const RecordedRequest& r : backend.records()) n += r.target.rfind(prefix, 0) == 0 ? 1 : 0;
-  return n;
-}
 
 TEST(PassiveHealth, TakesOutEvenTheOnlyServerAnd503sUntilItsProbeSucceeds) {
   FakeBackend app("app");
@@ -36,7 +31,7 @@ TEST(PassiveHealth, TakesOutEvenTheOnlyServerAnd503sUntilItsProbeSucceeds) {
   const HttpResponse out = httpGet(weir.port(), "/while-out");
   EXPECT_EQ(out.status, 503);
   EXPECT_NE(out.body.find("no server is available"), std::string::npos) << out.body;
-  EXPECT_EQ(countTarget(app, "/while-out"), 0u);
+  EXPECT_EQ(app.countTarget("/while-out"), 0u);
 
   // After fail_timeout one request probes it; it succeeds and the server is back for all.
   int n = 0;
@@ -52,7 +47,7 @@ TEST(PassiveHealth, AFailedProbeTakesTheServerOutAgain) {
   // Malformed responses are failures: the first takes flaky out.
   int sent = 0;
   ASSERT_TRUE(waitFor([&] { return httpGet(weir.port(), "/x?n=" + std::to_string(sent++)).status == 502; }, 5s));
-  const size_t before = countTarget(flaky, "/x");
+  const size_t before = flaky.countTarget("/x");
   EXPECT_EQ(before, 1u);
   // For the next 300 ms everything goes to steady; then one probe reaches flaky, fails (502 to
   // that client), and flaky is out again. Over ~1 s of steady traffic flaky sees only its probes.
@@ -64,7 +59,7 @@ TEST(PassiveHealth, AFailedProbeTakesTheServerOutAgain) {
     std::this_thread::sleep_for(20ms);
   }
   const auto elapsed = std::chrono::steady_clock::now() - start;
-  const size_t probes = countTarget(flaky, "/x") - before;
+  const size_t probes = flaky.countTarget("/x") - before;
   EXPECT_GE(probes, 1u);
   // At most one probe per fail_timeout (300 ms) of the time the loop took: not a share of the
   // 50 requests, as it would be with the server back in rotation.

@@ -90,6 +90,12 @@ void FakeBackend::start() {
   port_ = static_cast<std::uint16_t>(std::stoul(match->groups[1]));
 }
 
+std::size_t FakeBackend::countTarget(std::string_view prefix) const {
+  std::size_t n = 0;
+  for (const RecordedRequest& r : records()) n += r.target.starts_with(prefix) ? 1 : 0;
+  return n;
+}
+
 std::vector<RecordedRequest> FakeBackend::records() const {
   std::vector<RecordedRequest> all;
   for (int start = 1; start <= starts_; ++start) {

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "support/process.h"
@@ -50,6 +51,8 @@ class FakeBackend {
   /// Every request recorded so far, over every start() of this backend, in order. (Connection
   /// numbers start again from 1 after a restart.)
   std::vector<RecordedRequest> records() const;
+  /// How many recorded requests have a target starting with `prefix`.
+  std::size_t countTarget(std::string_view prefix) const;
   /// Waits until at least `count` records are there.
   bool waitForRecords(std::size_t count, std::chrono::milliseconds timeout = kDefaultTimeout);
   /// Asks the backend itself (GET /__fake/stats on a connection of its own). Records a test
