@@ -28,7 +28,6 @@ std::string checked(std::string_view extra = "") {
          std::string(extra.empty() ? "" : ", ") + std::string(extra) + " }";
 }
 
-
 /// X-Server of `count` requests to `target` + i.
 std::map<std::string, int> spread(WeirInstance& weir, const std::string& target, int count) {
   std::map<std::string, int> seen;

@@ -18,7 +18,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-
 TEST(PassiveHealth, TakesOutEvenTheOnlyServerAnd503sUntilItsProbeSucceeds) {
   FakeBackend app("app");
   WeirInstance weir(simpleConfig({app.address()}, "max_fails: 1\nfail_timeout: 1s\nretries: 0"));
