@@ -20,7 +20,9 @@ void ClientSession::countExchange(Clock::time_point now) {
   stats::FrontendShard& fe = counters.frontend(fe_.index);
   const bool haveRequest = requestParser_.headComplete();
   if (haveRequest) fe.requests.add();
-  else fe.requestErrors.add();  // a malformed, oversized or timed-out head
+  // A malformed, oversized or timed-out head; a connection that closes without sending a byte
+  // is not an error.
+  else if (bytesIn_ > 0 || status_ >= 400) fe.requestErrors.add();
   fe.bytesIn.add(bytesIn_);
   fe.bytesOut.add(bytesOut_);
   if (status_ > 0) fe.responses[stats::statusClass(status_)].add();

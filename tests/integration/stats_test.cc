@@ -15,6 +15,7 @@
 #include "support/http_get.h"
 #include "support/process.h"
 #include "support/simple_config.h"
+#include "support/tcp_client.h"
 #include "support/temp_dir.h"
 #include "support/wait_for.h"
 #include "support/weir_instance.h"
@@ -96,12 +97,18 @@ TEST_F(StatsTest, CountsMatchTheTrafficSent) {
     bodyBytes += r.body.size();
   }
   EXPECT_EQ(httpGet(weir_.port("web"), "/forbidden").status, 403);
+  {
+    TcpClient garbage(weir_.port("web"));
+    ASSERT_TRUE(garbage.send("NOT HTTP\r\n\r\n"));
+    EXPECT_EQ(garbage.readResponse().status, 400);
+  }
   auto rows = parseCsv(stats("/stats;csv").body);
   auto& fe = rows["web/FRONTEND"];
+  EXPECT_EQ(fe["ereq"], "1");
   EXPECT_EQ(fe["req_tot"], "101");
-  EXPECT_EQ(fe["stot"], "101") << "a connection per request";
+  EXPECT_EQ(fe["stot"], "102") << "a connection per request, and the malformed one";
   EXPECT_EQ(fe["hrsp_2xx"], "100");
-  EXPECT_EQ(fe["hrsp_4xx"], "1");
+  EXPECT_EQ(fe["hrsp_4xx"], "2");
   EXPECT_EQ(fe["dreq"], "1");
   EXPECT_EQ(fe["status"], "OPEN");
   EXPECT_EQ(fe["type"], "0");
