@@ -1,6 +1,6 @@
 // A TLS bind's handshakes, in memory (a BIO pair between a client and the bind's SSL): SNI
 // picks the certificate, an unknown name gets the default, ALPN agrees on http/1.1, TLS 1.1 is
-// refused, min_version TLSv1.3 refuses 1.2.
+// refused, min_version TLSv1.3 refuses 1.2, and sessions resume with their tickets.
 
 #include "weir/tls/tls_bind.h"
 
@@ -118,7 +118,52 @@ TEST_F(TlsBindTest, AlpnAndVersions) {
   EXPECT_EQ(h12.version, TLS1_2_VERSION);
   EXPECT_FALSE(shake(*bind_, "shop.example.com", TLS1_1_VERSION).ok) << "TLS 1.1 is refused";
 
-  // Session resumption is issue 8's next step: not checked here yet.
+}
+
+/// A plain client's handshake against `bind`, resuming `resume` if given; returns whether it
+/// completed and was resumed, and (in *session, owned by the caller) the session to resume.
+std::pair<bool, bool> resumeShake(const TlsBind& bind, const char* sni, int maxVersion, SSL_SESSION* resume, SSL_SESSION** session) {
+  SslCtxPtr clientCtx(SSL_CTX_new(TLS_client_method()));
+  if (maxVersion != 0) SSL_CTX_set_max_proto_version(clientCtx.get(), maxVersion);
+  SslPtr client(SSL_new(clientCtx.get()));
+  SslPtr server(bind.newSsl());
+  SSL_ctrl(client.get(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name, const_cast<char*>(sni));
+  if (resume != nullptr) SSL_set_session(client.get(), resume);
+  BIO* clientBio = nullptr;
+  BIO* serverBio = nullptr;
+  BIO_new_bio_pair(&clientBio, 0, &serverBio, 0);
+  SSL_set_bio(client.get(), clientBio, clientBio);
+  SSL_set_bio(server.get(), serverBio, serverBio);
+  SSL_set_connect_state(client.get());
+  SSL_set_accept_state(server.get());
+  bool clientDone = false, serverDone = false;
+  for (int round = 0; round < 20 && !(clientDone && serverDone); ++round) {
+    if (!clientDone) clientDone = SSL_do_handshake(client.get()) == 1;
+    if (!serverDone) serverDone = SSL_do_handshake(server.get()) == 1;
+  }
+  char byte;
+  SSL_read(client.get(), &byte, 1);  // TLS 1.3 tickets arrive after the handshake
+  ERR_clear_error();
+  *session = SSL_get1_session(client.get());
+  // A connection freed without a clean close invalidates its session (OpenSSL's rule): close
+  // both ends as after close_notify.
+  SSL_set_shutdown(client.get(), SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+  SSL_set_shutdown(server.get(), SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+  return {clientDone && serverDone, SSL_session_reused(client.get()) == 1};
+}
+
+TEST_F(TlsBindTest, SessionsResumeWithTheirTicketWhateverTheCertificate) {
+  for (int version : {TLS1_2_VERSION, 0}) {
+    for (const char* name : {"default.test", "shop.example.com"}) {
+      SSL_SESSION* first = nullptr;
+      SSL_SESSION* second = nullptr;
+      EXPECT_TRUE(resumeShake(*bind_, name, version, nullptr, &first).first);
+      const auto [ok, reused] = resumeShake(*bind_, name, version, first, &second);
+      EXPECT_TRUE(ok && reused) << name << " version " << version;
+      SSL_SESSION_free(first);
+      SSL_SESSION_free(second);
+    }
+  }
 }
 
 TEST_F(TlsBindTest, MinVersionTls13RefusesTls12) {
