@@ -47,6 +47,8 @@ std::optional<std::string_view> cacheControlDirective(const http::HeaderMap& hea
 
 RequestPolicy requestPolicy(const http::RequestHead& req) {
   if (req.method != "GET" && req.method != "HEAD") return RequestPolicy::kBypass;
+  // An upgrade becomes a tunnel: it would lead a collapsed miss for the tunnel's whole life.
+  if (req.upgrade) return RequestPolicy::kBypass;
   if (cacheControlDirective(req.headers, "no-store") || cacheControlDirective(req.headers, "no-cache"))
     return RequestPolicy::kBypass;
   if (const std::string* pragma = req.headers.get("pragma"); pragma && http::listContainsToken(*pragma, "no-cache"))

@@ -77,10 +77,10 @@ int Daemon::run() {
   if (!openListeners(*rt, contexts)) return 1;
   log::info("started version={} workers={} event_method={} maxconn={}", WEIR_VERSION, threads, workers[0]->method(),
             rt->maxconn);
-  for (auto& w : workers) w->start(nullptr);
   upstream::HealthChecker checker(rt->backends);
+  rt->checker = &checker;  // before the workers run: their runtime API may post to it at once
   checker.start();
-  rt->checker = &checker;
+  for (auto& w : workers) w->start(nullptr);
 
   int sig = 0;
   while (sigwait(&signals, &sig) == 0 && sig == SIGHUP) log::info("SIGHUP: reload is not implemented yet, ignored");

@@ -389,6 +389,7 @@ void ClientSession::resetForNextRequest() {
   status_ = -1;
   bytesIn_ = bytesOut_ = 0;
   termination_ = "--";
+  deniedByRule_ = false;
   requestStart_ = headDone_ = connectStart_ = connected_ = responseHeadAt_ = Clock::time_point{};
   evbuffer_drain(pending_.get(), evbuffer_get_length(pending_.get()));
   transitionTo(State::kReadingHead);
@@ -502,8 +503,7 @@ void ClientSession::handleTimer() {
       resumeAfterCollapse(nullptr);  // the leader is slow: ask the server ourselves
       return;
     case TimerRole::kLocalWait:  // an operation on every worker did not finish: a worker is stuck
-      ctx_.removeWaiting(id_);
-      writeStatsReply({503, "text/plain; charset=utf-8", {}, "503 Service Unavailable: a worker did not answer.\n"});
+      answerLocalWait({503, "text/plain; charset=utf-8", {}, "503 Service Unavailable: a worker did not answer.\n"});
       return;
     case TimerRole::kQueue:
       leaveQueue();

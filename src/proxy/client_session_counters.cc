@@ -27,7 +27,7 @@ void ClientSession::countExchange(Clock::time_point now) {
   fe.bytesOut.add(bytesOut_);
   if (status_ > 0) fe.responses[stats::statusClass(status_)].add();
   // HAProxy's termination states: P = weir itself refused (deny), L = answered locally.
-  if (termination_ == "PR") fe.denied.add();
+  if (deniedByRule_) fe.denied.add();
   else if (termination_.size() == 2 && termination_[0] == 'L') fe.intercepted.add();
   if (backend_ == nullptr || server_ == nullptr) return;  // no server took part
 

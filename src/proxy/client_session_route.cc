@@ -162,7 +162,8 @@ void ClientSession::replyLocally(const route::HttpRule& rule) {
   if (!req.isHead()) out.append(body);
   bytesOut_ += out.size();
   evbuffer_add(bufferevent_get_output(client_.get()), out.data(), out.size());
-  finishLocalReply(spec->status, rule.action == route::RuleAction::kDeny ? "PR" : "LR", close);  // HAProxy: denied / local
+  deniedByRule_ = rule.action == route::RuleAction::kDeny;
+  finishLocalReply(spec->status, deniedByRule_ ? "PR" : "LR", close);  // HAProxy: denied / local
 }
 
 }  // namespace weir::proxy

@@ -51,6 +51,9 @@ void ClientSession::serveStats(const http::RequestHead& req, std::string_view bo
     writeStatsReply(*reply);
     return;
   }
+  // A request without a body is over once its head is: the parse loop does not run in
+  // kLocalWait, so it would not see the end of the message.
+  if (!req.hasBody()) requestDone_ = true;
   transitionTo(State::kLocalWait);
   ctx_.addWaiting(id_, this);
   armTimer(TimerRole::kLocalWait, kLocalWaitLimit);
@@ -58,6 +61,10 @@ void ClientSession::serveStats(const http::RequestHead& req, std::string_view bo
 
 void ClientSession::takeDeferredReply(uint64_t request, const stats::StatsReply& reply) {
   if (state_ != State::kLocalWait || request != static_cast<uint64_t>(requestsServed_)) return;
+  answerLocalWait(reply);
+}
+
+void ClientSession::answerLocalWait(const stats::StatsReply& reply) {
   ctx_.removeWaiting(id_);
   armTimer(TimerRole::kNone, {});
   writeStatsReply(reply);
@@ -73,6 +80,8 @@ void ClientSession::writeStatsReply(const stats::StatsReply& reply) {
   fmt::format_to(std::back_inserter(out), "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n", reply.status,
                  http::statusReason(reply.status), reply.contentType, reply.body.size());
   for (const auto& [name, value] : reply.headers) out.append(name).append(": ").append(value).append("\r\n");
+  // The dashboard has admin forms: no other site may frame it (clickjacking) or sniff its types.
+  out.append("X-Frame-Options: DENY\r\nContent-Security-Policy: frame-ancestors 'none'\r\nX-Content-Type-Options: nosniff\r\n");
   endLocalHead(out, close, req.versionMinor);
   if (!req.isHead()) out.append(reply.body);
   bytesOut_ += out.size();

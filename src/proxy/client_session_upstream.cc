@@ -86,7 +86,8 @@ void ClientSession::connectTo(upstream::Server& server, bool probe) {
   bufferevent_setcb(bev.get(), &onUpstreamRead, &onUpstreamWrite, &onUpstreamEvent, this);
   bufferevent_set_max_single_write(bev.get(), kOutputHighWater * 2);
   bufferevent_set_timeouts(bev.get(), nullptr, ctx_.timeout(backend_->options().timeout.connect));
-  upstream_ = std::make_unique<upstream::UpstreamConnection>(std::move(bev), server);
+  upstream_ = std::make_unique<upstream::UpstreamConnection>(std::move(bev), server,
+                                                             server.shared().generation.load(std::memory_order_relaxed));
   connecting_ = true;
   const net::Address& addr = server.address();
   if (bufferevent_socket_connect(upstream_->bev(), const_cast<sockaddr*>(addr.sockaddrPtr()), static_cast<int>(addr.length())) < 0) {

@@ -201,12 +201,10 @@ std::optional<stats::StatsReply> removeServer(Runtime& rt, WorkerContext& ctx, c
   const std::string who = fmt::format("{}/{}", t.backend->name(), sv->name());
   if (sv->shared().admin.load(std::memory_order_relaxed) != upstream::AdminState::kMaint)
     return error(409, "put the server in maint first (state: maint), as HAProxy asks");
-  const int active = sv->shared().active.load(std::memory_order_seq_cst);
-  if (active > 0) return error(409, fmt::format("{} requests are still in flight: wait for them", active));
   {
     std::lock_guard lock(rt.serverSlotsMutex);
     if (!sv->inUse()) return error(404, who + " was just removed");
-    sv->vacate();
+    if (!sv->tryVacate()) return error(409, "requests are still in flight: wait for them");
   }
   log::info("runtime API: server {} removed", who);
   gatherFromWorkers<bool>(
@@ -278,7 +276,8 @@ std::optional<stats::StatsReply> RuntimeApi::handle(WorkerContext& ctx, const ht
       else if (state == "maint") next = upstream::AdminState::kMaint;
       else return error(400, "state must be ready, drain or maint");
       sv.shared().admin.store(next, std::memory_order_relaxed);
-      sv.health().setState(state == "ready" ? "UP" : state == "drain" ? "DRAIN" : "MAINT");
+      const bool checkDown = sv.shared().checkDown.load(std::memory_order_relaxed);
+      sv.health().setState(state == "drain" ? "DRAIN" : state == "maint" ? "MAINT" : checkDown ? "DOWN" : "UP");
       log::info("runtime API: server {} set to {}", who, state);
       return changed(fromForm, returnTo, {{"server", who}, {"state", state}});
     }

@@ -11,6 +11,10 @@ ConnectionPool::~ConnectionPool() = default;
 std::unique_ptr<UpstreamConnection> ConnectionPool::take(const Server& server) {
   auto& list = idle_[static_cast<size_t>(server.globalId())];
   if (list.empty()) return nullptr;
+  if (!current(*list.back())) {  // another server took the slot: all of these were to the old one
+    list.clear();
+    return nullptr;
+  }
   std::unique_ptr<UpstreamConnection> conn = std::move(list.back());
   list.pop_back();
   conn->pool_ = nullptr;
@@ -20,7 +24,7 @@ std::unique_ptr<UpstreamConnection> ConnectionPool::take(const Server& server) {
 
 void ConnectionPool::put(std::unique_ptr<UpstreamConnection> conn, int maxIdle, const timeval* idleTimeout) {
   auto& list = idle_[static_cast<size_t>(conn->server().globalId())];
-  if (maxIdle <= 0) return;  // conn freed here
+  if (maxIdle <= 0 || !current(*conn)) return;  // conn freed here
   // Least recently used goes first: the oldest idle connection is the nearest to the server's
   // own idle timeout.
   if (static_cast<int>(list.size()) >= maxIdle) list.erase(list.begin());
@@ -30,6 +34,10 @@ void ConnectionPool::put(std::unique_ptr<UpstreamConnection> conn, int maxIdle, 
   bufferevent_setcb(conn->bev(), &ConnectionPool::onIdleRead, nullptr, &ConnectionPool::onIdleEvent, conn.get());
   bufferevent_enable(conn->bev(), EV_READ);
   list.push_back(std::move(conn));
+}
+
+bool ConnectionPool::current(const UpstreamConnection& conn) {
+  return conn.server().inUse() && conn.server().shared().generation.load(std::memory_order_relaxed) == conn.generation();
 }
 
 void ConnectionPool::closeIdle(const Server& server) { idle_[static_cast<size_t>(server.globalId())].clear(); }

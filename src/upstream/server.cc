@@ -87,19 +87,35 @@ bool Server::tryAcquire(bool probe) {
     bool expected = false;
     if (!shared_.probeInFlight.compare_exchange_strong(expected, true, kRelaxed)) return false;
   }
+  bool taken = true;
   if (maxconn_ == 0) {
     shared_.active.fetch_add(1, kSlotOrder);
-    return true;
+  } else {
+    // A compare-exchange, not add-then-check: workers racing for the last slot never overshoot.
+    int32_t n = shared_.active.load(kSlotOrder);
+    do {
+      if (n >= maxconn_) {
+        taken = false;
+        break;
+      }
+    } while (!shared_.active.compare_exchange_weak(n, n + 1, kSlotOrder));
   }
-  // A compare-exchange, not add-then-check: workers racing for the last slot never overshoot.
-  int32_t n = shared_.active.load(kSlotOrder);
-  do {
-    if (n >= maxconn_) {
-      if (probe) shared_.probeInFlight.store(false, kRelaxed);
-      return false;
-    }
-  } while (!shared_.active.compare_exchange_weak(n, n + 1, kSlotOrder));
-  return true;
+  // Removed meanwhile (tryVacate): its remover saw no request in flight, so none may start.
+  if (taken && !shared_.inUse.load(kSlotOrder)) {
+    shared_.active.fetch_sub(1, kSlotOrder);
+    taken = false;
+  }
+  if (!taken && probe) shared_.probeInFlight.store(false, kRelaxed);
+  return taken;
+}
+
+bool Server::tryVacate() {
+  // Out first, then count: with tryAcquire's count-then-check (both sequentially consistent),
+  // either the request sees the server gone or the remover sees the request.
+  shared_.inUse.store(false, kSlotOrder);
+  if (shared_.active.load(kSlotOrder) == 0) return true;
+  shared_.inUse.store(true, kSlotOrder);
+  return false;
 }
 
 void Server::release(bool probe) {

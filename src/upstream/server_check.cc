@@ -80,8 +80,15 @@ void ServerCheck::start() {
   // they resume when that ends.
   if (!server_.inUse() || server_.shared().admin.load(std::memory_order_relaxed) == AdminState::kMaint ||
       server_.shared().checksDisabled.load(std::memory_order_relaxed)) {
+    paused_ = true;
     schedule(cfg_.interval);
     return;
+  }
+  // Back from a pause: the server's state may have changed meanwhile (checks off count as UP),
+  // so the count starts again from where the server stands now.
+  if (paused_) {
+    paused_ = false;
+    counter_ = HealthCounter(cfg_.rise, cfg_.fall, !server_.shared().checkDown.load(std::memory_order_relaxed));
   }
   // A server added at run time into this slot: its own address, and no history.
   const uint32_t generation = server_.shared().generation.load(std::memory_order_relaxed);

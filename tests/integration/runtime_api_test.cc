@@ -104,6 +104,11 @@ TEST_F(RuntimeApiTest, ChecksCanBeTurnedOffAndOn) {
   s2_.stop();  // not checked: weir does not notice until requests fail
   EXPECT_EQ(post("/server/checks", R"({"backend":"app","server":"s2","enabled":true})").status, 200);
   EXPECT_TRUE(waitFor([&] { return csvStatus().find(",DOWN,") != std::string::npos; }, kDefaultTimeout)) << csvStatus();
+  // Off again while DOWN (it counts as UP unchecked), then on: the checks find it dead anew.
+  EXPECT_EQ(post("/server/checks", R"({"backend":"app","server":"s2","enabled":false})").status, 200);
+  EXPECT_NE(csvStatus().find(",no check,"), std::string::npos) << csvStatus();
+  EXPECT_EQ(post("/server/checks", R"({"backend":"app","server":"s2","enabled":true})").status, 200);
+  EXPECT_TRUE(waitFor([&] { return csvStatus().find(",DOWN,") != std::string::npos; }, kDefaultTimeout)) << csvStatus();
 }
 
 TEST_F(RuntimeApiTest, PurgeReachesEveryWorkersCache) {

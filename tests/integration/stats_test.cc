@@ -145,7 +145,11 @@ TEST_F(StatsTest, AuthAndAllow) {
   EXPECT_EQ(httpGet(statsPort(), "/stats", {"Authorization: Basic YWRtaW46czNjcmV0eA=="}).status, 401) << "a longer one";
   EXPECT_EQ(httpGet(statsPort(), "/stats", {"Authorization: Bearer YWRtaW46czNjcmV0"}).status, 401);
   EXPECT_EQ(httpGet(statsPort(), "/stats", {"Authorization: basic YWRtaW46czNjcmV0"}).status, 200) << "the scheme is case-insensitive";
-  EXPECT_EQ(stats("/stats").status, 200);
+  const HttpResponse page = stats("/stats");
+  EXPECT_EQ(page.status, 200);
+  EXPECT_EQ(page.header("X-Frame-Options"), "DENY") << "the admin forms must not be framed by another site";
+  EXPECT_EQ(page.header("Content-Security-Policy"), "frame-ancestors 'none'");
+  EXPECT_EQ(anonymous.header("X-Frame-Options"), "DENY");
   EXPECT_EQ(stats("/elsewhere").status, 404);
   EXPECT_EQ(httpRequest(statsPort(), "DELETE", "/stats", {kAuth}).status, 405);
 

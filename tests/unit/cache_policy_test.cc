@@ -36,6 +36,9 @@ TEST(CachePolicy, OnlyGetAndHeadLookUpTheCache) {
   EXPECT_EQ(requestPolicy(request("HEAD")), RequestPolicy::kLookup);
   EXPECT_EQ(requestPolicy(request("POST")), RequestPolicy::kBypass);
   EXPECT_EQ(requestPolicy(request("DELETE")), RequestPolicy::kBypass);
+  http::RequestHead websocket = request("GET", {{"Connection", "Upgrade"}, {"Upgrade", "websocket"}});
+  websocket.upgrade = true;
+  EXPECT_EQ(requestPolicy(websocket), RequestPolicy::kBypass) << "a tunnel is neither cached nor collapsed";
 }
 
 TEST(CachePolicy, RequestNoStoreNoCacheAndPragmaBypass) {

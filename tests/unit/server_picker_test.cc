@@ -605,5 +605,31 @@ TEST(ServerStates, AServerBackFromAFailedCheckRampsUpWithSlowstart) {
   EXPECT_EQ(s0.effectiveWeight(12000), 4 * kWeightScale);
 }
 
+// ---------------------------------------------------------------------------------------------
+// Removing a server from its slot (runtime API)
+
+TEST(ServerSlot, NotVacatedWhileARequestHoldsIt) {
+  Fixture f(backendWith({{}, {}}));
+  Server& s = f.backend.server(1);
+  ASSERT_TRUE(s.tryAcquire(false));
+  EXPECT_FALSE(s.tryVacate()) << "a request is in flight";
+  EXPECT_TRUE(s.inUse());
+  s.release(false);
+  EXPECT_TRUE(s.tryVacate());
+  EXPECT_FALSE(s.inUse());
+}
+
+TEST(ServerSlot, AVacatedServerTakesNoRequest) {
+  Fixture f(backendWith({{.maxconn = 5}, {}}));
+  for (int i : {0, 1}) {
+    Server& s = f.backend.server(i);
+    ASSERT_TRUE(s.tryVacate());
+    EXPECT_FALSE(s.tryAcquire(false)) << "server " << i;
+    EXPECT_FALSE(s.tryAcquire(true)) << "server " << i;
+    EXPECT_EQ(s.shared().active.load(), 0) << "the failed attempt gave its count back";
+    EXPECT_FALSE(s.shared().probeInFlight.load()) << "and its probe claim";
+  }
+}
+
 }  // namespace
 }  // namespace weir::upstream

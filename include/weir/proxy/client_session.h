@@ -130,6 +130,7 @@ class ClientSession {
   void startStatsRequest(const http::RequestHead& req);
   void serveStats(const http::RequestHead& req, std::string_view body);
   void writeStatsReply(const stats::StatsReply& reply);
+  void answerLocalWait(const stats::StatsReply& reply);  // ends kLocalWait, then pipelined requests go on
 
   // response cache (client_session_cache.cc)
   void chooseCache(int cacheIndex, const http::RequestHead& req);
@@ -247,6 +248,7 @@ class ClientSession {
   uint64_t bytesIn_ = 0;  // of this request, from the client
   uint64_t bytesOut_ = 0;
   std::string_view termination_ = "--";
+  bool deniedByRule_ = false;  // dreq counts these, not malformed requests (also "PR")
   std::chrono::system_clock::time_point acceptDate_;
   Clock::time_point requestStart_{};
   Clock::time_point headDone_{};

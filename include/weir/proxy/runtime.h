@@ -43,16 +43,16 @@ struct Runtime {
   http::ParserLimits responseLimits;
   int maxconn = 4096;
   int threads = 1;  // worker count; each worker's response caches get 1/threads of the size
-  int64_t startUnixMs = 0;
-  std::string adminToken;  // the stats page's forms carry it (CSRF); random per process  // when the process started (the stats' uptime)
+  int64_t startUnixMs = 0;  // when the process started (the stats' uptime)
+  std::string adminToken;   // the stats page's forms carry it (CSRF); random per process
   int logFd = -1;  // access log target; shared, owned by the daemon
   std::atomic<int> connections{0};  // client connections open, all workers
   std::vector<WorkerContext*> workers;  // set before the workers start
-  stats::RateHistory rates;
-  upstream::HealthChecker* checker = nullptr;
+  stats::RateHistory rates;  // recorded each second by worker 0 when the stats listener is on
+  upstream::HealthChecker* checker = nullptr;  // the active checks' thread, when there are checks
   // Runtime API requests that add or remove servers may arrive on two workers at once: this
   // makes "is the name free, which slot" one step. Never taken on the request path.
-  std::mutex serverSlotsMutex;  // the active checks' thread, when there are checks  // recorded each second by worker 0 when the stats listener is on
+  std::mutex serverSlotsMutex;
 };
 
 /// nullptr (after logging why) when a frontend's rules cannot be compiled: only possible when

@@ -17,8 +17,13 @@ namespace weir::proxy {
 template <class Part>
 void gatherFromWorkers(Runtime& runtime, WorkerContext& origin, std::function<Part(WorkerContext&)> each,
                        std::function<void(std::vector<Part>)> done) {
+  // One object per worker: a std::vector<bool> would pack the slots into shared words, and
+  // two workers writing neighbouring bits would race.
+  struct Slot {
+    Part value{};
+  };
   struct Gathering {
-    std::vector<Part> parts;
+    std::vector<Slot> parts;
     std::atomic<size_t> left;
     std::function<Part(WorkerContext&)> each;
     std::function<void(std::vector<Part>)> done;
@@ -31,9 +36,16 @@ void gatherFromWorkers(Runtime& runtime, WorkerContext& origin, std::function<Pa
   WorkerContext* back = &origin;
   for (WorkerContext* w : runtime.workers) {
     w->post([g, w, back] {
-      g->parts[static_cast<size_t>(w->index())] = g->each(*w);
+      g->parts[static_cast<size_t>(w->index())].value = g->each(*w);
       // acq_rel: the last one sees every other worker's slot written.
-      if (g->left.fetch_sub(1, std::memory_order_acq_rel) == 1) back->post([g] { g->done(std::move(g->parts)); });
+      if (g->left.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        back->post([g] {
+          std::vector<Part> parts;
+          parts.reserve(g->parts.size());
+          for (Slot& slot : g->parts) parts.push_back(std::move(slot.value));
+          g->done(std::move(parts));
+        });
+      }
     });
   }
 }

@@ -30,6 +30,8 @@ class ConnectionPool {
   static void onIdleRead(bufferevent* bev, void* conn);
   static void onIdleEvent(bufferevent* bev, short what, void* conn);
   void drop(UpstreamConnection* conn);
+  /// Still to the server that occupies its slot.
+  static bool current(const UpstreamConnection& conn);
 
   std::vector<std::vector<std::unique_ptr<UpstreamConnection>>> idle_;  // by Server::globalId
 };

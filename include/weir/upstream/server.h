@@ -65,9 +65,9 @@ class Server {
   /// other state starts afresh (`checkDown`: it waits for its first check). From one thread
   /// at a time (the runtime API's), while the slot is free.
   void occupy(const std::string& name, const net::Address& address, int weight, int maxconn, bool checkDown);
-  /// Takes the server out of the slot (it must be in maint with no request in flight); the
-  /// slot becomes free once every worker has let go of it (markFree()).
-  void vacate() { shared_.inUse.store(false, std::memory_order_release); }
+  /// Takes the server out of the slot (it must be in maint) unless a request is in flight;
+  /// the slot becomes free once every worker has let go of it (markFree()).
+  bool tryVacate();
   void markFree() { shared_.slotFree.store(true, std::memory_order_release); }
   bool isFree() const { return shared_.slotFree.load(std::memory_order_acquire); }
 

@@ -59,6 +59,7 @@ class ServerCheck {
   EventPtr timer_;
   BufferEventPtr bev_;
   bool running_ = false;  // the timer is the check's timeout while running, the next check's start otherwise
+  bool paused_ = false;   // the last start found checks off or the server in maintenance
   bool connected_ = false;
   Clock::time_point startedAt_;
   BodyCollector body_;

@@ -2,6 +2,8 @@
 // One TCP connection to a server. Owned by one worker: by a client session while it carries an
 // exchange, or by the worker's ConnectionPool while idle.
 
+#include <cstdint>
+
 #include "weir/base/c_handle.h"
 
 namespace weir::upstream {
@@ -11,7 +13,9 @@ class ConnectionPool;
 
 class UpstreamConnection {
  public:
-  UpstreamConnection(BufferEventPtr bev, Server& server) : bev_(std::move(bev)), server_(&server) {}
+  /// `generation`: of the server in its slot when connecting (Server::Shared::generation).
+  UpstreamConnection(BufferEventPtr bev, Server& server, uint32_t generation)
+      : bev_(std::move(bev)), server_(&server), generation_(generation) {}
 
   bufferevent* bev() const { return bev_.get(); }
   Server& server() const { return *server_; }
@@ -19,11 +23,15 @@ class UpstreamConnection {
   /// byte may be a keep-alive race, not the server's fault, and is safe to retry.
   bool reused() const { return reused_; }
   void markReused() { reused_ = true; }
+  /// A connection to a server since removed from its slot (runtime API) is never reused for
+  /// the slot's next server.
+  uint32_t generation() const { return generation_; }
 
  private:
   friend class ConnectionPool;
   BufferEventPtr bev_;
   Server* server_;
+  uint32_t generation_;
   ConnectionPool* pool_ = nullptr;  // set while idle in a pool
   bool reused_ = false;
 };
