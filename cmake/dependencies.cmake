@@ -1,6 +1,6 @@
 # Every dependency is a Debian package (scripts/install-deps.sh installs them).
 find_package(PkgConfig REQUIRED)
-pkg_check_modules(LIBEVENT REQUIRED IMPORTED_TARGET libevent_core libevent_extra)
+pkg_check_modules(LIBEVENT REQUIRED IMPORTED_TARGET libevent_core libevent_extra libevent_openssl)
 pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
 pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
 find_package(OpenSSL 3 REQUIRED)

@@ -1,9 +1,11 @@
 // The `backends` section: named pools of servers.
 
 #include <array>
+#include <filesystem>
 #include <map>
 
 #include "sections.h"
+#include "weir/tls/client_tls.h"
 
 namespace weir::config {
 namespace {
@@ -36,7 +38,35 @@ void readServerName(const YamlCursor& value, ServerNames* names, std::string* na
   *name = std::move(*text);
 }
 
-ServerConfig loadServer(const YamlCursor& item, ServerNames* names) {
+/// `alpn`: one protocol name or a list of them.
+void readAlpn(const YamlCursor& v, std::vector<std::string>* alpn) {
+  if (v.isScalar()) {
+    if (auto name = v.readString()) alpn->push_back(*name);
+    return;
+  }
+  if (!v.expect(NodeKind::kSequence)) return;
+  for (const YamlCursor& item : v.items())
+    if (auto name = item.readString()) alpn->push_back(*name);
+}
+
+/// The TLS keys of a server: they need `ssl: true`, and the context they make must build
+/// (a CA file that loads, valid ALPN names).
+void checkServerTls(const YamlCursor& item, const KeySet& seen, const std::string& baseDir, ServerConfig* server) {
+  ServerTlsConfig& tls = server->tls;
+  if (!tls.enabled) {
+    for (const char* key : {"verify", "ca_file", "sni", "alpn"})
+      if (seen.count(key)) item.error(std::string(key) + " needs ssl: true");
+    return;
+  }
+  if (!tls.ca_file.empty() && std::filesystem::path(tls.ca_file).is_relative() && !baseDir.empty())
+    tls.ca_file = (std::filesystem::path(baseDir) / tls.ca_file).string();
+  std::string why;
+  std::optional<net::HostPort> hp = net::splitHostPort(server->address_text, &why);
+  if (hp && !tls::ClientTls::build(tls, hp->host, &why)) item.error(why);
+}
+
+ServerConfig loadServer(const YamlCursor& item, const std::string& baseDir, ServerNames* names) {
+  static constexpr std::string_view kVerify[] = {"required", "none"};
   ServerConfig server;
   server.pos = item.pos();
   if (!item.expect(NodeKind::kMapping)) return server;
@@ -63,14 +93,26 @@ ServerConfig loadServer(const YamlCursor& item, ServerNames* names) {
        [&](const YamlCursor& v) {
          if (auto d = v.readDuration(true)) server.slowstart = *d;
        }},
+      {"ssl",
+       [&](const YamlCursor& v) {
+         if (auto b = v.readBool()) server.tls.enabled = *b;
+       }},
+      {"verify",
+       [&](const YamlCursor& v) {
+         if (auto i = v.readChoice(kVerify)) server.tls.verify = *i == 0;
+       }},
+      {"ca_file", [&](const YamlCursor& v) { server.tls.ca_file = v.readString().value_or(""); }},
+      {"sni", [&](const YamlCursor& v) { server.tls.sni = v.readString().value_or(""); }},
+      {"alpn", [&](const YamlCursor& v) { readAlpn(v, &server.tls.alpn); }},
   };
   const KeySet seen = item.readKeys(rules);
   item.require(seen, "name");
   item.require(seen, "address");
+  checkServerTls(item, seen, baseDir, &server);
   return server;
 }
 
-void loadServers(const YamlCursor& list, BackendConfig* backend) {
+void loadServers(const YamlCursor& list, const std::string& baseDir, BackendConfig* backend) {
   if (!list.expect(NodeKind::kSequence)) return;
   const std::vector<YamlCursor> items = list.items();
   if (items.empty()) {
@@ -78,10 +120,10 @@ void loadServers(const YamlCursor& list, BackendConfig* backend) {
     return;
   }
   ServerNames names;
-  for (const YamlCursor& item : items) backend->servers.push_back(loadServer(item, &names));
+  for (const YamlCursor& item : items) backend->servers.push_back(loadServer(item, baseDir, &names));
 }
 
-void loadBackend(const YamlCursor& section, BackendConfig* backend) {
+void loadBackend(const YamlCursor& section, const std::string& baseDir, BackendConfig* backend) {
   if (!section.expect(NodeKind::kMapping)) return;
   std::vector<KeyRule> rules{
       {"balance", [backend](const YamlCursor& v) { readBalance(v, &backend->balance); }},
@@ -113,7 +155,7 @@ void loadBackend(const YamlCursor& section, BackendConfig* backend) {
        [backend](const YamlCursor& v) {
          if (auto d = v.readDuration(true)) backend->slowstart = *d;
        }},
-      {"servers", [backend](const YamlCursor& v) { loadServers(v, backend); }},
+      {"servers", [backend, &baseDir](const YamlCursor& v) { loadServers(v, baseDir, backend); }},
       {"health_check", [backend](const YamlCursor& v) { loadHealthCheck(v, &backend->health); }},
   };
   addProxyOptionRules(&backend->options, &rules);
@@ -135,7 +177,7 @@ void loadBackends(const YamlCursor& section, Config* config) {
     backend.pos = entry.keyPos();
     backend.options = config->defaults;
     if (std::optional<std::string> invalid = nameError(backend.name)) entry.errorAtKey(*invalid);
-    loadBackend(entry, &backend);
+    loadBackend(entry, std::filesystem::path(config->source_file).parent_path().string(), &backend);
     config->backends.push_back(std::move(backend));
   }
 }

@@ -17,7 +17,15 @@ struct FrontendsContext {
   RuleCursors rules;  // of the frontend being read
 };
 
-void readCert(const YamlCursor& item, BindConfig* bind) {
+/// A relative path is taken from the config file's directory.
+std::string underDir(const std::string& path, const std::string& baseDir) {
+  if (path.empty() || baseDir.empty() || std::filesystem::path(path).is_absolute()) return path;
+  return (std::filesystem::path(baseDir) / path).string();
+}
+
+/// A certificate (and its key) that loads: a missing file, a PEM without a certificate or key,
+/// or a key that does not match is reported here, naming the file.
+void readCert(const YamlCursor& item, const std::string& baseDir, BindConfig* bind) {
   CertConfig cert;
   cert.pos = item.pos();
   if (item.isScalar()) {
@@ -29,7 +37,18 @@ void readCert(const YamlCursor& item, BindConfig* bind) {
     };
     item.require(item.readKeys(rules), "cert");
   }
-  if (!cert.cert.empty()) bind->certs.push_back(std::move(cert));
+  if (cert.cert.empty()) return;
+  cert.cert = underDir(cert.cert, baseDir);
+  cert.key = underDir(cert.key, baseDir);
+  std::string error;
+  const std::optional<tls::ServerCertificate> loaded = tls::loadServerCertificate(cert.cert, cert.key, tls::TlsSettings{}, &error);
+  if (!loaded) {
+    item.error(error);
+    return;
+  }
+  // Served all the same (HAProxy and nginx do too): clients will refuse it, so say so.
+  if (loaded->expired) item.warning(cert.cert + ": the certificate has expired");
+  bind->certs.push_back(std::move(cert));
 }
 
 /// A cipher list OpenSSL accepts (checked on a throwaway context).
@@ -47,16 +66,16 @@ void readCipherList(const YamlCursor& v, bool suites, std::string* out) {
   *out = *text;
 }
 
-void loadSsl(const YamlCursor& section, BindConfig* bind) {
+void loadSsl(const YamlCursor& section, const std::string& baseDir, BindConfig* bind) {
   if (!section.expect(NodeKind::kMapping)) return;
   static constexpr std::string_view kVersions[] = {"TLSv1.2", "TLSv1.3"};
   const std::vector<KeyRule> rules{
       {"certs",
-       [bind](const YamlCursor& v) {
+       [bind, &baseDir](const YamlCursor& v) {
          if (!v.expect(NodeKind::kSequence)) return;
          const std::vector<YamlCursor> certs = v.items();
          if (certs.empty()) v.error("needs at least one certificate file");
-         for (const YamlCursor& cert : certs) readCert(cert, bind);
+         for (const YamlCursor& cert : certs) readCert(cert, baseDir, bind);
        }},
       {"min_version",
        [bind](const YamlCursor& v) {
@@ -93,11 +112,13 @@ BindConfig loadBind(const YamlCursor& item, FrontendsContext* ctx) {
   }
   const std::vector<KeyRule> rules{
       {"address", [&](const YamlCursor& v) { readBindAddress(v, ctx, &bind); }},
-      {"ssl", [&](const YamlCursor& v) { loadSsl(v, &bind); }},
+      {"ssl",
+       [&](const YamlCursor& v) {
+         loadSsl(v, std::filesystem::path(ctx->config->source_file).parent_path().string(), &bind);
+       }},
   };
   const KeySet seen = item.readKeys(rules);
   item.require(seen, "address");
-  if (bind.ssl) item.warning("TLS is not implemented yet; this bind is skipped");
   return bind;
 }
 

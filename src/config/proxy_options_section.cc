@@ -24,6 +24,7 @@ void loadTimeouts(const YamlCursor& section, Timeouts* timeouts) {
       durationRule("connect", &timeouts->connect),
       durationRule("client", &timeouts->client),
       durationRule("server", &timeouts->server),
+      durationRule("client_handshake", &timeouts->client_handshake),
       durationRule("http_request", &timeouts->http_request),
       durationRule("http_keep_alive", &timeouts->http_keep_alive),
       durationRule("queue", &timeouts->queue),

@@ -12,6 +12,7 @@
 #include "weir/event/worker.h"
 #include "weir/proxy/runtime.h"
 #include "weir/proxy/worker_context.h"
+#include "weir/proxy/certificate_reload.h"
 #include "weir/upstream/health_checker.h"
 
 namespace weir::daemon {
@@ -36,15 +37,15 @@ int workerCount(const config::Config& cfg) {
 /// Every worker binds its own SO_REUSEPORT socket; the first fixes the port when ":0" was asked.
 bool openListeners(proxy::Runtime& rt, std::vector<std::unique_ptr<proxy::WorkerContext>>& contexts) {
   for (auto& fe : rt.frontends) {
-    for (auto& addr : fe.binds) {
+    for (auto& bind : fe.binds) {
       for (auto& ctx : contexts) {
         std::string error;
-        if (!ctx->listen(fe, addr, &error)) {
+        if (!ctx->listen(fe, bind, &error)) {
           log::error("frontend {}: {}", fe.name, error);
           return false;
         }
       }
-      log::info("listening frontend={} address={}", fe.name, addr.toString());
+      log::info("listening frontend={} address={}{}", fe.name, bind.address.toString(), bind.tls ? " tls" : "");
     }
   }
   return true;
@@ -83,7 +84,12 @@ int Daemon::run() {
   for (auto& w : workers) w->start(nullptr);
 
   int sig = 0;
-  while (sigwait(&signals, &sig) == 0 && sig == SIGHUP) log::info("SIGHUP: reload is not implemented yet, ignored");
+  while (sigwait(&signals, &sig) == 0 && sig == SIGHUP) {
+    // The config itself is not reloaded yet: SIGHUP reads the certificate files again.
+    const proxy::CertificateReload report = proxy::reloadCertificates(*rt);
+    log::info("SIGHUP: {} TLS bind(s) reloaded their certificates, {} kept the old ones", report.reloaded,
+              report.errors.size());
+  }
   log::info("signal {} received, stopping", sig);
   for (auto& w : workers) w->stop();
   for (auto& w : workers) w->join();

@@ -1,7 +1,8 @@
 // The two access-log line formats. httplog follows HAProxy's "option httplog":
 //   client:port [accept_date] frontend backend/server TR/Tw/Tc/Tr/Ta status bytes - - term
 //   actconn/feconn/beconn/srv_conn/retries srv_queue/backend_queue "request line"
-// (actconn, feconn, beconn and srv_queue are not tracked yet and print as 0).
+// (actconn, feconn, beconn and srv_queue are not tracked yet and print as 0). On a TLS bind
+// the line ends as HAProxy's httpslog does: ` sni/version/cipher` (`-` without SNI).
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
@@ -25,6 +26,13 @@ std::string_view orDash(std::string_view s, std::string_view dash) { return s.em
 
 }  // namespace
 
+namespace {
+void appendTls(const AccessLogEntry& e, std::string& out) {
+  if (e.tlsVersion.empty()) return;
+  fmt::format_to(std::back_inserter(out), " {}/{}/{}", orDash(e.sni, "-"), e.tlsVersion, e.tlsCipher);
+}
+}  // namespace
+
 void formatHttpLog(const AccessLogEntry& e, std::string& out) {
   auto it = std::back_inserter(out);
   fmt::format_to(it, "{} [", e.client);
@@ -34,6 +42,7 @@ void formatHttpLog(const AccessLogEntry& e, std::string& out) {
                  e.bytesRead, e.termination, e.serverConns, e.retries, e.queuedBehind);
   if (e.badRequest) {
     out.append("\"<BADREQ>\"");
+    appendTls(e, out);
     return;
   }
   // The request line is printed as received; control characters cannot reach here (the
@@ -46,6 +55,7 @@ void formatHttpLog(const AccessLogEntry& e, std::string& out) {
     else out.push_back(c);
   }
   fmt::format_to(it, " HTTP/1.{}\"", e.versionMinor);
+  appendTls(e, out);
 }
 
 void formatJson(const AccessLogEntry& e, std::string& out) {
@@ -69,7 +79,16 @@ void formatJson(const AccessLogEntry& e, std::string& out) {
   appendJsonString(e.badRequest ? "<BADREQ>" : e.method, out);
   out.append(",\"uri\":");
   appendJsonString(e.target, out);
-  fmt::format_to(it, ",\"version\":\"HTTP/1.{}\"}}", e.versionMinor);
+  fmt::format_to(it, ",\"version\":\"HTTP/1.{}\"", e.versionMinor);
+  if (!e.tlsVersion.empty()) {
+    out.append(",\"tls_version\":");
+    appendJsonString(e.tlsVersion, out);
+    out.append(",\"tls_cipher\":");
+    appendJsonString(e.tlsCipher, out);
+    out.append(",\"sni\":");
+    appendJsonString(e.sni, out);
+  }
+  out.push_back('}');
 }
 
 }  // namespace weir::log

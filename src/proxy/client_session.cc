@@ -19,7 +19,8 @@ namespace {
 char kNoBytes[1];  // what llhttp is fed when there are no bytes
 }  // namespace
 
-ClientSession::ClientSession(WorkerContext& ctx, const FrontendRuntime& fe, evutil_socket_t fd, const net::Address& peer)
+ClientSession::ClientSession(WorkerContext& ctx, const FrontendRuntime& fe, std::shared_ptr<const tls::TlsBind> tls,
+                             evutil_socket_t fd, const net::Address& peer)
     : ctx_(ctx),
       fe_(fe),
       feOptions_(fe.options),
@@ -28,6 +29,7 @@ ClientSession::ClientSession(WorkerContext& ctx, const FrontendRuntime& fe, evut
       clientHash_(upstream::hashClientIp(peer)),
       peerText_(peer.toString()),
       peerIp_(peer.hostString()),
+      tls_(std::move(tls)),
       requestBody_{},
       responseBody_{},
       requestParser_(http::HttpParser::Kind::kRequest, ctx.runtime().requestLimits, &requestBody_),
@@ -37,7 +39,8 @@ ClientSession::ClientSession(WorkerContext& ctx, const FrontendRuntime& fe, evut
   responseBody_.session = this;
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-  client_.reset(bufferevent_socket_new(ctx.base(), fd, BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS));
+  if (tls_) openTlsClient(fd);
+  else client_.reset(bufferevent_socket_new(ctx.base(), fd, BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS));
   timer_.reset(evtimer_new(ctx.base(), &ClientSession::onTimer, this));
   pending_.reset(evbuffer_new());
   replay_.reset(evbuffer_new());
@@ -58,7 +61,8 @@ void ClientSession::start() {
   // request body is expected, since head arrival has its own timer.
   bufferevent_set_timeouts(client_.get(), nullptr, ctx_.timeout(feOptions_.timeout.client));
   bufferevent_enable(client_.get(), EV_READ);  // EV_WRITE only while output waits (sendNow)
-  armTimer(TimerRole::kHttpRequest, feOptions_.timeout.http_request);
+  if (tls_) armTimer(TimerRole::kHandshake, feOptions_.timeout.client_handshake);
+  else armTimer(TimerRole::kHttpRequest, feOptions_.timeout.http_request);
 }
 
 void ClientSession::onClientRead(bufferevent*, void* self) { static_cast<ClientSession*>(self)->handleClientRead(); }
@@ -114,6 +118,10 @@ void ClientSession::handleClientWrite() {
 }
 
 void ClientSession::handleClientEvent(short what) {
+  if ((what & BEV_EVENT_CONNECTED) != 0) {  // a TLS bind's handshake is done
+    onHandshakeDone();
+    return;
+  }
   if (state_ == State::kClosing) {
     destroy();
     return;
@@ -233,7 +241,7 @@ void ClientSession::onRequestHead() {
 void ClientSession::forwardRequest() {
   http::RequestHead& req = requestParser_.request();
   outHead_.clear();
-  writeRequestHead(req, ForwardingInfo{feOptions_.forwardfor, peerIp_, "http"}, outHead_);
+  writeRequestHead(req, ForwardingInfo{feOptions_.forwardfor, peerIp_, tls_ ? "https" : "http"}, outHead_);
   if (req.framing == http::BodyFraming::kContentLength) {
     requestPassthrough_ = true;
     requestBodyLeft_ = req.contentLength;
@@ -426,6 +434,7 @@ void ClientSession::finishClosing() {
     return;
   }
   lingerStarted_ = true;
+  sendCloseNotify();
   shutdown(bufferevent_getfd(client_.get()), SHUT_WR);
   bufferevent_disable(client_.get(), EV_WRITE);
   bufferevent_set_timeouts(client_.get(), nullptr, nullptr);
@@ -460,16 +469,19 @@ void ClientSession::destroy() {
   if (requestParser_.headComplete()) logExchange();  // a tunnel's exchange ends here
   if (state_ != State::kClosing) transitionTo(State::kClosing);
   armTimer(TimerRole::kNone, {});
-  if (client_) bufferevent_disable(client_.get(), EV_READ | EV_WRITE);
+  if (client_) {
+    if (!lingerStarted_) sendCloseNotify();
+    bufferevent_disable(client_.get(), EV_READ | EV_WRITE);
+  }
   ctx_.closeSession(this);
 }
 
 void ClientSession::armTimer(TimerRole role, std::chrono::milliseconds after) {
   if (role != timerRole_) {  // stub_status: the head timer means reading, the keep-alive timer waiting
     stats::ConnectionShard& states = ctx_.counters().connections();
-    if (timerRole_ == TimerRole::kHttpRequest) states.reading.sub();
+    if (timerRole_ == TimerRole::kHttpRequest || timerRole_ == TimerRole::kHandshake) states.reading.sub();
     if (timerRole_ == TimerRole::kKeepAlive) states.waiting.sub();
-    if (role == TimerRole::kHttpRequest) states.reading.add();
+    if (role == TimerRole::kHttpRequest || role == TimerRole::kHandshake) states.reading.add();
     if (role == TimerRole::kKeepAlive) states.waiting.add();
   }
   timerRole_ = role;
@@ -498,6 +510,9 @@ void ClientSession::handleTimer() {
         return;
       }
       failExchange(Failure::kRequestTimeout);
+      return;
+    case TimerRole::kHandshake:  // nothing to answer in: the client has no TLS session yet
+      destroy();
       return;
     case TimerRole::kCacheWait:
       resumeAfterCollapse(nullptr);  // the leader is slow: ask the server ourselves
@@ -558,6 +573,9 @@ void ClientSession::logExchange() {
   e.method = req.method;
   e.target = req.target;
   e.versionMinor = req.versionMinor;
+  e.tlsVersion = tlsVersion_;
+  e.tlsCipher = tlsCipher_;
+  e.sni = sni_;
   ctx_.accessLog().write(e);
 }
 

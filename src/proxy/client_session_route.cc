@@ -22,7 +22,7 @@ bool ClientSession::routeRequest(http::RequestHead& req) {
   }
   // Absolute-form: the authority is the host, whatever Host says (RFC 9112 3.2.2).
   if (!parts.authority.empty()) req.headers.set("Host", parts.authority);
-  route::RequestFacts facts{req.method, routePath_, parts.query, parts.hasQuery, &req.headers, &peer_, false, 0};
+  route::RequestFacts facts{req.method, routePath_, parts.query, parts.hasQuery, &req.headers, &peer_, tls_ != nullptr, 0};
   const route::Router& router = ctx_.router(fe_);
   route::RouteResult result = router.route(facts, req.headers, routePath_);
   if (result.kind == route::RouteResult::Kind::kStatic) {
@@ -124,7 +124,7 @@ void ClientSession::applyResponseRules(http::ResponseHead& resp) {
   const http::RequestHead& req = requestParser_.request();
   // hdr() in a response rule reads the response's headers, as in HAProxy.
   const route::TargetParts parts = route::splitTarget(req.target);
-  const route::RequestFacts facts{req.method, routePath_, parts.query, parts.hasQuery, &resp.headers, &peer_, false,
+  const route::RequestFacts facts{req.method, routePath_, parts.query, parts.hasQuery, &resp.headers, &peer_, tls_ != nullptr,
                                   resp.status};
   router.applyResponseRules(facts, resp.headers);
 }

@@ -1,12 +1,18 @@
 // ClientSession, server side: choosing and connecting to a server, retries, the response.
+#include <event2/bufferevent_ssl.h>
+#include <fmt/format.h>
+#include <openssl/err.h>
+
 #include <algorithm>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
+#include "weir/base/log.h"
 #include "weir/base/time_util.h"
 #include "weir/proxy/client_session.h"
 #include "weir/proxy/flow_control.h"
 #include "weir/proxy/worker_context.h"
+#include "weir/tls/client_tls.h"
 #include "weir/upstream/connection_reuse.h"
 
 namespace weir::proxy {
@@ -78,7 +84,7 @@ void ClientSession::connectTo(upstream::Server& server, bool probe) {
     onUpstreamConnected();
     return;
   }
-  BufferEventPtr bev(bufferevent_socket_new(ctx_.base(), -1, BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS));
+  BufferEventPtr bev = openUpstream(server);
   if (!bev) {
     onConnectFailed(Failure::kConnectFailed);
     return;
@@ -95,6 +101,18 @@ void ClientSession::connectTo(upstream::Server& server, bool probe) {
   }
 }
 
+// A TLS server's bufferevent encrypts; its CONNECTED event comes once the handshake (and the
+// certificate's verification) is done, so connect timeout and failures cover both.
+BufferEventPtr ClientSession::openUpstream(const upstream::Server& server) {
+  constexpr int kOptions = BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS;
+  if (server.tls() == nullptr) return BufferEventPtr(bufferevent_socket_new(ctx_.base(), -1, kOptions));
+  SSL* ssl = server.tls()->newSsl();
+  if (ssl == nullptr) return nullptr;
+  BufferEventPtr bev(bufferevent_openssl_socket_new(ctx_.base(), -1, ssl, BUFFEREVENT_SSL_CONNECTING, kOptions));
+  if (bev) bufferevent_openssl_set_allow_dirty_shutdown(bev.get(), 1);  // servers often skip close_notify
+  return bev;
+}
+
 void ClientSession::onConnectFailed(Failure f) {
   upstream::Server& server = *server_;
   backend_->recordFailure(server, f == Failure::kConnectTimeout ? upstream::ServerFailure::kConnectTimeout
@@ -108,6 +126,21 @@ void ClientSession::onConnectFailed(Failure f) {
     return;
   }
   retryAfter(server);
+}
+
+/// Why a connection that was being opened failed: a refused or reset TCP connection, or a
+/// TLS handshake the server or its certificate failed (logged: the operator must know which).
+Failure ClientSession::connectFailure() {
+  const unsigned long tlsError = bufferevent_get_openssl_error(upstream_->bev());
+  if (tlsError == 0) return Failure::kConnectFailed;
+  char text[256];
+  ERR_error_string_n(tlsError, text, sizeof(text));
+  while (bufferevent_get_openssl_error(upstream_->bev()) != 0) {
+  }
+  const long verify = SSL_get_verify_result(bufferevent_openssl_get_ssl(upstream_->bev()));
+  log::warning("TLS handshake with server {}/{} failed: {}{}", backend_->name(), server_->name(), text,
+               verify != X509_V_OK ? fmt::format(" ({})", X509_verify_cert_error_string(verify)) : "");
+  return Failure::kTlsHandshake;
 }
 
 void ClientSession::retryAfter(upstream::Server& failed) {
@@ -190,7 +223,7 @@ void ClientSession::handleUpstreamEvent(short what) {
     if (what & BEV_EVENT_CONNECTED) {
       onUpstreamConnected();
     } else {
-      onConnectFailed((what & BEV_EVENT_TIMEOUT) ? Failure::kConnectTimeout : Failure::kConnectFailed);
+      onConnectFailed((what & BEV_EVENT_TIMEOUT) ? Failure::kConnectTimeout : connectFailure());
       flushBoth();
     }
     return;

@@ -20,6 +20,7 @@ const FailureReply& failureReply(Failure f) {
       {503, "Service Unavailable", "503 Service Unavailable: no backend for this request.\n", "PR"},
       {503, "Service Unavailable", "503 Service Unavailable: every server stayed busy for the queue timeout.\n", "sQ"},
       {503, "Service Unavailable", "503 Service Unavailable: every server is busy and the queue is full.\n", "PQ"},
+      {502, "Bad Gateway", "502 Bad Gateway: the TLS handshake with the server failed.\n", "SC"},
   };
   return kTable[static_cast<int>(f)];
 }

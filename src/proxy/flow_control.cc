@@ -1,5 +1,6 @@
 #include "weir/proxy/flow_control.h"
 
+#include <event2/bufferevent_ssl.h>
 #include <sys/uio.h>
 
 namespace weir::proxy {
@@ -31,6 +32,7 @@ void readInto(evbuffer* in, evutil_socket_t fd, size_t want) {
 }  // namespace
 
 void readAhead(bufferevent* bev) {
+  if (bufferevent_openssl_get_ssl(bev) != nullptr) return;  // its input holds decrypted bytes only
   evbuffer* in = bufferevent_get_input(bev);
   const size_t have = evbuffer_get_length(in);
   if (have < kLibeventReadSize || have + 1 >= kReadHighWater) return;
@@ -42,7 +44,8 @@ void readAhead(bufferevent* bev) {
 
 void sendNow(bufferevent* bev) {
   evbuffer* out = bufferevent_get_output(bev);
-  if (evbuffer_get_length(out) > 0) {
+  // A TLS bufferevent encrypts as it writes: it writes as soon as EV_WRITE is on.
+  if (evbuffer_get_length(out) > 0 && bufferevent_openssl_get_ssl(bev) == nullptr) {
     // A socket bufferevent freezes the start of its output so only it drains it; we drain it
     // the way it does. An error leaves the bytes in place for libevent's own write to report.
     evbuffer_unfreeze(out, 1);

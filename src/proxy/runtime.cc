@@ -8,6 +8,7 @@
 
 #include "weir/base/log.h"
 #include "weir/base/time_util.h"
+#include "weir/tls/client_tls.h"
 
 namespace weir::proxy {
 
@@ -18,8 +19,29 @@ std::unique_ptr<Runtime> buildRuntime(std::shared_ptr<const config::Config> conf
   for (size_t i = 0; i < config->backends.size(); ++i)
     rt->backends.push_back(std::make_unique<upstream::Backend>(config->backends[i], static_cast<int>(i), nextId));
   rt->serverCount = nextId;
+  for (size_t i = 0; i < config->backends.size(); ++i) {
+    const config::BackendConfig& bc = config->backends[i];
+    for (size_t j = 0; j < bc.servers.size(); ++j) {
+      const config::ServerConfig& sc = bc.servers[j];
+      if (!sc.tls.enabled) continue;
+      std::string error;
+      std::optional<net::HostPort> hp = net::splitHostPort(sc.address_text, &error);
+      std::shared_ptr<const tls::ClientTls> tls = hp ? tls::ClientTls::build(sc.tls, hp->host, &error) : nullptr;
+      if (!tls) {  // the CA file changed since the config was checked
+        log::error("backend {} server {}: {}", bc.name, sc.name, error);
+        return nullptr;
+      }
+      rt->backends[i]->server(static_cast<int>(j)).setTls(std::move(tls));
+    }
+  }
   for (size_t i = 0; i < config->caches.size(); ++i) rt->collapsers.push_back(std::make_unique<cache::MissCollapser>());
   const std::string baseDir = std::filesystem::path(config->source_file).parent_path().string();
+  std::string ticketError;
+  rt->ticketKeys = tls::TicketKeyRing::create(&ticketError);
+  if (!rt->ticketKeys) {
+    log::error("{}", ticketError);
+    return nullptr;
+  }
   int nextStaticId = 0;
   for (const auto& fe : config->frontends) {
     std::optional<route::Router> router =
@@ -34,8 +56,18 @@ std::unique_ptr<Runtime> buildRuntime(std::shared_ptr<const config::Config> conf
       if (!site->root.valid()) log::warning("frontend {}: static root {}: its files are missing", fe.name, error);
       f.statics.push_back(std::move(site));
     }
-    for (const auto& bind : fe.binds)
-      if (!bind.ssl) f.binds.push_back(bind.address);
+    for (const config::BindConfig& bind : fe.binds) {
+      BindRuntime b{bind.address, nullptr, &bind};
+      if (bind.ssl) {
+        std::string error;
+        b.tls = tls::TlsBind::build(bind, baseDir, rt->ticketKeys, &error);
+        if (!b.tls) {  // the files changed since the config was checked
+          log::error("frontend {}: bind {}: {}", fe.name, bind.text, error);
+          return nullptr;
+        }
+      }
+      f.binds.push_back(std::move(b));
+    }
     rt->frontends.push_back(std::move(f));
   }
   if (config->stats.enabled) {  // a frontend of its own, as HAProxy's `listen stats`
@@ -43,7 +75,7 @@ std::unique_ptr<Runtime> buildRuntime(std::shared_ptr<const config::Config> conf
     statsFe.name = config->findFrontend("stats") < 0 ? "stats" : "weir-stats";
     statsFe.options = config->defaults;
     std::optional<route::Router> router = route::Router::build(statsFe, *config, baseDir, [](const config::RuleLine&, size_t, const std::string&) {});
-    FrontendRuntime f{statsFe.name, static_cast<int>(rt->frontends.size()), statsFe.options, std::move(*router), {}, {config->stats.bind.address}, true};
+    FrontendRuntime f{statsFe.name, static_cast<int>(rt->frontends.size()), statsFe.options, std::move(*router), {}, {BindRuntime{config->stats.bind.address, nullptr, &config->stats.bind}}, true};
     rt->frontends.push_back(std::move(f));
   }
   const auto& lim = config->global.limits;

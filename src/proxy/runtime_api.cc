@@ -13,6 +13,7 @@
 #include "weir/base/time_util.h"
 #include "weir/config/config_loader.h"
 #include "weir/proxy/cache_admin.h"
+#include "weir/proxy/certificate_reload.h"
 #include "weir/proxy/worker_context.h"
 #include "weir/proxy/worker_fanout.h"
 #include "weir/stats/snapshot.h"
@@ -320,6 +321,13 @@ std::optional<stats::StatsReply> RuntimeApi::handle(WorkerContext& ctx, const ht
       later(changed(fromForm, returnTo, {{"cache", cache}, {"purged", removed}}));
     });
     return std::nullopt;
+  }
+  if (path == "/tls/reload") {
+    const CertificateReload report = reloadCertificates(rt);
+    log::info("runtime API: certificates reloaded on {} TLS bind(s), {} kept the old ones", report.reloaded,
+              report.errors.size());
+    if (!report.errors.empty()) return jsonReply(422, Json{{"reloaded", report.reloaded}, {"errors", report.errors}});
+    return changed(fromForm, returnTo, {{"reloaded", report.reloaded}});
   }
   if (path == "/counters/clear") {
     log::info("runtime API: counters cleared");

@@ -31,6 +31,11 @@ WorkerContext::WorkerContext(event::Worker& worker, Runtime& runtime)
     }
   }
   reaper_.reset(event_new(worker.base(), -1, 0, &WorkerContext::onReap, this));
+  if (worker.index() == 0 && runtime.ticketKeys) {
+    ticketRotator_.reset(event_new(worker.base(), -1, EV_PERSIST, &WorkerContext::onRotateTickets, this));
+    const timeval period{static_cast<time_t>(tls::TicketKeyRing::kRotation.count()), 0};
+    evtimer_add(ticketRotator_.get(), &period);
+  }
 }
 
 WorkerContext::~WorkerContext() {
@@ -40,9 +45,12 @@ WorkerContext::~WorkerContext() {
   accessLog_.flush();
 }
 
-bool WorkerContext::listen(const FrontendRuntime& fe, net::Address& addr, std::string* error) {
+bool WorkerContext::listen(const FrontendRuntime& fe, BindRuntime& bind, std::string* error) {
+  net::Address& addr = bind.address;
   auto l = std::make_unique<Listener>();
   l->frontend = &fe;
+  l->bind = &bind;
+  l->tls = bind.tls;
   l->context = this;
   const unsigned flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_REUSEABLE_PORT | LEV_OPT_CLOSE_ON_EXEC;
   l->handle.reset(evconnlistener_new_bind(base(), &WorkerContext::onAccept, l.get(), flags, 1024, addr.sockaddrPtr(),
@@ -61,12 +69,23 @@ bool WorkerContext::listen(const FrontendRuntime& fe, net::Address& addr, std::s
   return true;
 }
 
-void WorkerContext::onAccept(evconnlistener*, evutil_socket_t fd, sockaddr* sa, int len, void* listener) {
-  auto* l = static_cast<Listener*>(listener);
-  l->context->accept(*l->frontend, fd, sa, len);
+void WorkerContext::useCertificates(const BindRuntime& bind, std::shared_ptr<const tls::TlsBind> tls) {
+  for (auto& l : listeners_)
+    if (l->bind == &bind) l->tls = tls;
 }
 
-void WorkerContext::accept(const FrontendRuntime& fe, evutil_socket_t fd, sockaddr* sa, int len) {
+void WorkerContext::onAccept(evconnlistener*, evutil_socket_t fd, sockaddr* sa, int len, void* listener) {
+  auto* l = static_cast<Listener*>(listener);
+  l->context->accept(*l, fd, sa, len);
+}
+
+void WorkerContext::onRotateTickets(evutil_socket_t, short, void* self) {
+  auto* ctx = static_cast<WorkerContext*>(self);
+  if (!ctx->runtime_.ticketKeys->rotate()) log::warning("session-ticket keys: no random bytes, the old key stays");
+}
+
+void WorkerContext::accept(const Listener& listener, evutil_socket_t fd, sockaddr* sa, int len) {
+  const FrontendRuntime& fe = *listener.frontend;
   const int open = runtime_.connections.fetch_add(1, std::memory_order_relaxed) + 1;
   if (open > runtime_.maxconn) {  // another worker took the last slot first
     runtime_.connections.fetch_sub(1, std::memory_order_relaxed);
@@ -78,7 +97,7 @@ void WorkerContext::accept(const FrontendRuntime& fe, evutil_socket_t fd, sockad
   stats::FrontendShard& counters = counters_.frontend(fe.index);
   counters.connections.add();
   counters.current.add();
-  auto session = std::make_unique<ClientSession>(*this, fe, fd, net::Address(sa, static_cast<socklen_t>(len)));
+  auto session = std::make_unique<ClientSession>(*this, fe, listener.tls, fd, net::Address(sa, static_cast<socklen_t>(len)));
   ClientSession* raw = session.get();
   sessions_.emplace(raw, std::move(session));
   raw->start();

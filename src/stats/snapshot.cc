@@ -15,6 +15,7 @@ std::string checkCode(const upstream::CheckResult& r) {
       {"Layer4 connection problem", "L4CON"}, {"Layer7 check passed", "L7OK"},
       {"Layer7 timeout", "L7TOUT"},           {"Layer7 invalid response", "L7RSP"},
       {"Layer7 wrong status", "L7STS"},       {"Layer7 wrong response", "L7RSP"},
+      {"Layer6 invalid response", "L6RSP"},
   };
   if (r.durationMs < 0 && r.reason.empty()) return "INI";  // not checked yet
   for (const auto& [reason, code] : kCodes)

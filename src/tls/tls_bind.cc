@@ -1,7 +1,5 @@
 #include "weir/tls/tls_bind.h"
 
-#include <openssl/rand.h>
-
 #include <filesystem>
 
 namespace weir::tls {
@@ -24,7 +22,8 @@ TlsSettings settingsOf(const config::BindConfig& bind) {
   return s;
 }
 
-std::unique_ptr<TlsBind> TlsBind::build(const config::BindConfig& bind, const std::string& baseDir, std::string* error) {
+std::unique_ptr<TlsBind> TlsBind::build(const config::BindConfig& bind, const std::string& baseDir,
+                                        std::shared_ptr<TicketKeyRing> tickets, std::string* error) {
   auto tls = std::unique_ptr<TlsBind>(new TlsBind());
   const TlsSettings settings = settingsOf(bind);
   for (const config::CertConfig& c : bind.certs) {
@@ -38,16 +37,14 @@ std::unique_ptr<TlsBind> TlsBind::build(const config::BindConfig& bind, const st
     *error = "a TLS bind needs at least one certificate";
     return nullptr;
   }
-  unsigned char ticketKeys[80];  // name, HMAC and AES keys, as SSL_CTX_set_tlsext_ticket_keys takes them
-  if (RAND_bytes(ticketKeys, sizeof(ticketKeys)) != 1) {
-    *error = "cannot draw random bytes for session tickets: " + opensslErrors();
-    return nullptr;
-  }
+  if (!tickets) tickets = TicketKeyRing::create(error);
+  if (!tickets) return nullptr;
+  tls->tickets_ = std::move(tickets);
   for (ServerCertificate& cert : tls->certs_) {
     SSL_CTX* ctx = cert.ctx.get();
     SSL_CTX_set_session_id_context(ctx, kSessionIdContext, sizeof(kSessionIdContext) - 1);
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
-    SSL_CTX_ctrl(ctx, SSL_CTRL_SET_TLSEXT_TICKET_KEYS, sizeof(ticketKeys), ticketKeys);  // OpenSSL's macro casts C-style
+    tls->tickets_->install(ctx);
   }
   // Every connection starts on the default certificate's context; SNI may move it.
   SSL_CTX* first = tls->certs_.front().ctx.get();

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "weir/tls/client_tls.h"
+
 namespace weir::upstream {
 
 namespace {
@@ -50,6 +52,7 @@ void Server::occupy(const std::string& name, const net::Address& address, int we
   shared_.admin.store(AdminState::kReady, kRelaxed);
   shared_.checksDisabled.store(false, kRelaxed);
   health_.reset(checkDown ? "DOWN" : "UP");
+  tls_.reset();  // servers added at run time speak plain HTTP; the slot may have held a TLS one
   shared_.slotFree.store(false, kRelaxed);
   shared_.generation.fetch_add(1, kRelaxed);
   shared_.inUse.store(true, std::memory_order_release);  // publishes everything above

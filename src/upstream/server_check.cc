@@ -1,6 +1,8 @@
 #include "weir/upstream/server_check.h"
 
+#include <event2/bufferevent_ssl.h>
 #include <netinet/in.h>
+#include <openssl/err.h>
 #include <netinet/tcp.h>
 
 #include <cstring>
@@ -9,6 +11,7 @@
 
 #include "weir/base/log.h"
 #include "weir/base/time_util.h"
+#include "weir/tls/client_tls.h"
 #include "weir/upstream/backend.h"
 
 namespace weir::upstream {
@@ -107,7 +110,15 @@ void ServerCheck::start() {
   parser_.setExpectNoBody(cfg_.method == "HEAD");
   const timeval tv = toTimeval(orInterval(cfg_.timeout, cfg_.interval));
   evtimer_add(timer_.get(), &tv);
-  bev_.reset(bufferevent_socket_new(base_, -1, BEV_OPT_CLOSE_ON_FREE));
+  // A TLS server is checked over TLS (as HAProxy does with `ssl`): CONNECTED then means the
+  // handshake, and the certificate's verification, passed.
+  if (server_.tls() != nullptr) {
+    SSL* ssl = server_.tls()->newSsl();
+    if (ssl != nullptr) bev_.reset(bufferevent_openssl_socket_new(base_, -1, ssl, BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE));
+    if (bev_) bufferevent_openssl_set_allow_dirty_shutdown(bev_.get(), 1);
+  } else {
+    bev_.reset(bufferevent_socket_new(base_, -1, BEV_OPT_CLOSE_ON_FREE));
+  }
   if (!bev_) {
     finish({false, 0, -1, "Layer4 connection problem", "cannot create a socket"});
     return;
@@ -133,6 +144,12 @@ void ServerCheck::handleEvent(short what) {
     return;
   }
   if (!connected_) {
+    if (const unsigned long tlsError = server_.tls() != nullptr ? bufferevent_get_openssl_error(bev_.get()) : 0) {
+      char text[256];
+      ERR_error_string_n(tlsError, text, sizeof(text));
+      finish({false, 0, -1, "Layer6 invalid response", text});
+      return;
+    }
     finish({false, 0, -1, "Layer4 connection problem", std::strerror(EVUTIL_SOCKET_ERROR())});
     return;
   }

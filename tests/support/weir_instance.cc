@@ -51,7 +51,7 @@ std::vector<std::string> splitLines(std::string_view text) {
 }
 
 std::vector<FrontendAddress> listeningLines(const std::string& log) {
-  static const std::regex kPattern(R"(listening frontend=(\S+) address=(\S+):([0-9]+))");
+  static const std::regex kPattern(R"(listening frontend=(\S+) address=(\S+):([0-9]+)( tls)?)");
   std::vector<FrontendAddress> found;
   for (const std::string& line : splitLines(log)) {
     std::smatch match;
@@ -59,7 +59,7 @@ std::vector<FrontendAddress> listeningLines(const std::string& log) {
       continue;
     }
     FrontendAddress address{match[1].str(), match[2].str(),
-                            static_cast<std::uint16_t>(std::stoul(match[3].str()))};
+                            static_cast<std::uint16_t>(std::stoul(match[3].str())), match[4].matched};
     const bool seen = std::any_of(found.begin(), found.end(), [&](const FrontendAddress& a) {
       return a.frontend == address.frontend && a.host == address.host && a.port == address.port;
     });
@@ -140,6 +140,14 @@ std::uint16_t WeirInstance::port(std::string_view frontend) const {
     }
   }
   ADD_FAILURE() << "weir logged no listening address for frontend '" << frontend << "'";
+  return 0;
+}
+
+std::uint16_t WeirInstance::tlsPort(std::string_view frontend) const {
+  for (const FrontendAddress& listener : listeners_) {
+    if (listener.tls && (frontend.empty() || listener.frontend == frontend)) return listener.port;
+  }
+  ADD_FAILURE() << "weir logged no TLS listening address for frontend '" << frontend << "'";
   return 0;
 }
 

@@ -30,6 +30,7 @@ struct FrontendAddress {
   std::string frontend;
   std::string host;
   std::uint16_t port = 0;
+  bool tls = false;  // "... tls" at the end of the line
 };
 
 /// A running weir (WEIR_BINARY -f CONFIG) with a config written to a temp dir as weir.yaml.
@@ -49,6 +50,8 @@ class WeirInstance {
   /// The port of the first bind of `frontend`, or of the first frontend when empty. Records a
   /// test failure and returns 0 when there is no such frontend.
   std::uint16_t port(std::string_view frontend = "") const;
+  /// The port of the first TLS bind of `frontend` (0 and a test failure when it has none).
+  std::uint16_t tlsPort(std::string_view frontend = "") const;
   const std::vector<FrontendAddress>& listeners() const { return listeners_; }
 
   /// The access log (global.log: stdout) and weir's own log (stderr).

@@ -12,7 +12,7 @@
 #include <filesystem>
 #include <string>
 
-#include "test_certificates.h"
+#include "support/test_certificates.h"
 
 namespace weir::tls {
 namespace {
@@ -44,7 +44,7 @@ class TlsBindTest : public ::testing::Test {
     bind.ssl = true;
     bind.certs = {{"default.pem", "", {}}, {"shop.pem", "", {}}};
     std::string error;
-    bind_ = TlsBind::build(bind, dir_, &error);
+    bind_ = TlsBind::build(bind, dir_, nullptr, &error);
     ASSERT_NE(bind_, nullptr) << error;
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
@@ -166,12 +166,37 @@ TEST_F(TlsBindTest, SessionsResumeWithTheirTicketWhateverTheCertificate) {
   }
 }
 
+TEST_F(TlsBindTest, TicketsOutliveOneKeyRotationButNotTwo) {
+  config::BindConfig config;
+  config.certs = {{"default.pem", "", {}}};
+  std::string error;
+  std::shared_ptr<TicketKeyRing> ring = TicketKeyRing::create(&error);
+  ASSERT_NE(ring, nullptr) << error;
+  std::unique_ptr<TlsBind> bind = TlsBind::build(config, dir_, ring, &error);
+  ASSERT_NE(bind, nullptr) << error;
+  for (int version : {TLS1_2_VERSION, 0}) {
+    SSL_SESSION* first = nullptr;
+    SSL_SESSION* again = nullptr;
+    SSL_SESSION* late = nullptr;
+    ASSERT_TRUE(resumeShake(*bind, "default.test", version, nullptr, &first).first);
+    ASSERT_TRUE(ring->rotate());
+    EXPECT_TRUE(resumeShake(*bind, "default.test", version, first, &again).second)
+        << "version " << version << ": sealed with the previous key";
+    ASSERT_TRUE(ring->rotate());
+    ASSERT_TRUE(ring->rotate());
+    const auto [ok, reused] = resumeShake(*bind, "default.test", version, first, &late);
+    EXPECT_TRUE(ok) << "a full handshake instead";
+    EXPECT_FALSE(reused) << "version " << version << ": its key is gone";
+    for (SSL_SESSION* s : {first, again, late}) SSL_SESSION_free(s);
+  }
+}
+
 TEST_F(TlsBindTest, MinVersionTls13RefusesTls12) {
   config::BindConfig bind;
   bind.certs = {{"default.pem", "", {}}};
   bind.min_version = "TLSv1.3";
   std::string error;
-  std::unique_ptr<TlsBind> strict = TlsBind::build(bind, dir_, &error);
+  std::unique_ptr<TlsBind> strict = TlsBind::build(bind, dir_, nullptr, &error);
   ASSERT_NE(strict, nullptr) << error;
   EXPECT_FALSE(shake(*strict, "default.test", TLS1_2_VERSION).ok);
   EXPECT_TRUE(shake(*strict, "default.test").ok);
@@ -181,7 +206,7 @@ TEST_F(TlsBindTest, AMissingCertificateIsAnErrorNamingIt) {
   config::BindConfig bind;
   bind.certs = {{"nope.pem", "", {}}};
   std::string error;
-  EXPECT_EQ(TlsBind::build(bind, dir_, &error), nullptr);
+  EXPECT_EQ(TlsBind::build(bind, dir_, nullptr, &error), nullptr);
   EXPECT_NE(error.find(dir_ + "/nope.pem"), std::string::npos) << error;
 }
 

@@ -12,7 +12,7 @@
 
 #include "weir/tls/server_certificate.h"
 #include "weir/tls/sni_selector.h"
-#include "test_certificates.h"
+#include "support/test_certificates.h"
 
 namespace weir::tls {
 namespace {

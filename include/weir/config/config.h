@@ -24,6 +24,7 @@ struct Timeouts {
   Millis connect{5000};
   Millis client{50000};
   Millis server{50000};
+  Millis client_handshake{10000};  // a TLS handshake (HAProxy: timeout client-hs)
   Millis http_request{10000};
   Millis http_keep_alive{10000};
   Millis queue{30000};
@@ -78,8 +79,8 @@ struct CertConfig {
 struct BindConfig {
   std::string text;  // as written, for messages
   net::Address address;
-  bool ssl = false;  // TLS binds are accepted but not served until TLS lands
-  std::vector<CertConfig> certs;  // ssl.certs; the first is the default, the others by SNI
+  bool ssl = false;
+  std::vector<CertConfig> certs;  // ssl.certs (absolute paths); the first is the default, the others by SNI
   std::string min_version = "TLSv1.2";  // ssl.min_version: TLSv1.2 | TLSv1.3
   std::string ciphers;       // ssl.ciphers (TLS 1.2); "" = Mozilla intermediate
   std::string ciphersuites;  // ssl.ciphersuites (TLS 1.3); "" = the default three
@@ -134,6 +135,15 @@ struct FrontendConfig {
   SourcePos pos;
 };
 
+/// TLS to a server (`servers[].ssl` and the keys beside it).
+struct ServerTlsConfig {
+  bool enabled = false;           // ssl
+  bool verify = true;             // verify: required (default) | none
+  std::string ca_file;            // "" = the system's CA store; absolute once loaded
+  std::string sni;                // "" = the address's host when it is a name
+  std::vector<std::string> alpn;  // offered protocols, e.g. [http/1.1]; none by default
+};
+
 struct ServerConfig {
   std::string name;
   std::string address_text;  // as written
@@ -142,6 +152,7 @@ struct ServerConfig {
   int maxconn = 0;           // 0 = no limit
   bool backup = false;
   std::optional<Millis> slowstart;  // unset: the backend's
+  ServerTlsConfig tls;
   SourcePos pos;
 };
 

@@ -37,6 +37,10 @@ struct AccessLogEntry {
   std::string_view target;
   int versionMinor = 1;
   bool badRequest = false;  // logged as <BADREQ> like HAProxy
+  // TLS binds only ("" on plain HTTP): OpenSSL's names, and the name the client asked for.
+  std::string_view tlsVersion;
+  std::string_view tlsCipher;
+  std::string_view sni;
 };
 
 void formatHttpLog(const AccessLogEntry& e, std::string& out);

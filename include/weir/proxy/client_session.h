@@ -30,6 +30,7 @@
 #include "weir/proxy/runtime.h"
 #include "weir/route/path_normalizer.h"
 #include "weir/stats/stats_service.h"
+#include "weir/tls/tls_bind.h"
 #include "weir/upstream/upstream_connection.h"
 
 namespace weir::proxy {
@@ -38,7 +39,9 @@ class WorkerContext;
 
 class ClientSession {
  public:
-  ClientSession(WorkerContext& ctx, const FrontendRuntime& fe, evutil_socket_t fd, const net::Address& peer);
+  /// `tls`: the bind's certificates when it is a TLS bind (the handshake comes first).
+  ClientSession(WorkerContext& ctx, const FrontendRuntime& fe, std::shared_ptr<const tls::TlsBind> tls,
+                evutil_socket_t fd, const net::Address& peer);
   ~ClientSession();
   ClientSession(const ClientSession&) = delete;
   ClientSession& operator=(const ClientSession&) = delete;
@@ -59,7 +62,7 @@ class ClientSession {
  private:
   using Clock = std::chrono::steady_clock;
   enum class State { kReadingHead, kCacheWait, kLocalBody, kLocalWait, kConnecting, kQueued, kExchanging, kTunnel, kClosing };
-  enum class TimerRole { kNone, kKeepAlive, kHttpRequest, kCacheWait, kLocalWait, kQueue, kTunnel, kLinger };
+  enum class TimerRole { kNone, kHandshake, kKeepAlive, kHttpRequest, kCacheWait, kLocalWait, kQueue, kTunnel, kLinger };
   enum class CollapseRole { kNone, kLeader, kWaiter };
 
   struct RequestBody final : http::BodySink {
@@ -85,6 +88,10 @@ class ClientSession {
   void handleClientRead();
   void handleClientWrite();
   void handleClientEvent(short what);
+  // TLS (client_session_tls.cc)
+  void openTlsClient(evutil_socket_t fd);
+  void onHandshakeDone();
+  void sendCloseNotify();  // before a TLS connection closes, so a session stays resumable
   void parseRequest();
   void onRequestHead();
   void forwardRequest();
@@ -160,6 +167,8 @@ class ClientSession {
   void finishQueueWait();
   void connectTo(upstream::Server& server, bool probe);
   void onConnectFailed(Failure f);
+  BufferEventPtr openUpstream(const upstream::Server& server);
+  Failure connectFailure();
   void retryAfter(upstream::Server& failed);
   void onUpstreamConnected();
   void armServerTimeouts();
@@ -188,6 +197,12 @@ class ClientSession {
   uint64_t clientHash_;  // balance: source
   std::string peerText_;
   std::string peerIp_;
+  std::shared_ptr<const tls::TlsBind> tls_;  // null on a plain bind
+  SSL* ssl_ = nullptr;                       // owned by client_ on a TLS bind
+  bool handshakeDone_ = false;
+  std::string_view tlsVersion_;  // OpenSSL's static names, once the handshake is done
+  std::string_view tlsCipher_;
+  std::string sni_;
   BufferEventPtr client_;
   EventPtr timer_;
   TimerRole timerRole_ = TimerRole::kNone;

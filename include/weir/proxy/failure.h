@@ -21,6 +21,7 @@ enum class Failure {
   kNoBackend,         // 503: the frontend has no backend for this request
   kQueueTimeout,      // 503: waited timeout.queue for a server slot
   kQueueFull,         // 503: every server at maxconn and the queue at maxqueue
+  kTlsHandshake,      // 502: the TLS handshake with the server failed (its certificate, say)
 };
 
 struct FailureReply {

@@ -15,6 +15,7 @@
 #include "weir/static/mime_types.h"
 #include "weir/static/static_site.h"
 #include "weir/stats/rate_history.h"
+#include "weir/tls/tls_bind.h"
 #include "weir/upstream/backend.h"
 #include "weir/upstream/health_checker.h"
 
@@ -22,13 +23,21 @@ namespace weir::proxy {
 
 class WorkerContext;
 
+/// One address a frontend listens on, and what its TLS serves (null for plain HTTP). The
+/// workers' listeners hold their own reference to `tls`, swapped when certificates reload.
+struct BindRuntime {
+  net::Address address;  // the port filled in once bound (":0" picks one)
+  std::shared_ptr<const tls::TlsBind> tls;
+  const config::BindConfig* config = nullptr;  // in Runtime::config
+};
+
 struct FrontendRuntime {
   std::string name;
   int index = 0;  // position among the config's frontends
   config::ProxyOptions options;
   route::Router router;  // each worker routes with its own copy (WorkerContext::router)
   std::vector<std::shared_ptr<const static_files::StaticSite>> statics;  // by static rule
-  std::vector<net::Address> binds;              // ports filled in once bound (":0" picks one)
+  std::vector<BindRuntime> binds;
   bool stats = false;  // the stats listener (config `stats`): its requests get the stats pages
 };
 
@@ -50,6 +59,7 @@ struct Runtime {
   std::vector<WorkerContext*> workers;  // set before the workers start
   stats::RateHistory rates;  // recorded each second by worker 0 when the stats listener is on
   upstream::HealthChecker* checker = nullptr;  // the active checks' thread, when there are checks
+  std::shared_ptr<tls::TicketKeyRing> ticketKeys;  // every TLS bind's, rotated by worker 0
   // Runtime API requests that add or remove servers may arrive on two workers at once: this
   // makes "is the name free, which slot" one step. Never taken on the request path.
   std::mutex serverSlotsMutex;

@@ -33,7 +33,10 @@ class WorkerContext {
 
   /// Opens this worker's SO_REUSEPORT listener for frontend `fe` on `addr`; when addr's port is
   /// 0 the chosen port is written back into `addr`. Call before the worker runs.
-  bool listen(const FrontendRuntime& fe, net::Address& addr, std::string* error);
+  bool listen(const FrontendRuntime& fe, BindRuntime& bind, std::string* error);
+  /// From now on, this worker's handshakes on `bind` use `tls` (new certificates); those
+  /// under way finish with the old ones.
+  void useCertificates(const BindRuntime& bind, std::shared_ptr<const tls::TlsBind> tls);
 
   event_base* base() const { return worker_.base(); }
   int index() const { return worker_.index(); }
@@ -84,12 +87,15 @@ class WorkerContext {
   struct Listener {
     ListenerPtr handle;
     const FrontendRuntime* frontend;
+    const BindRuntime* bind;
+    std::shared_ptr<const tls::TlsBind> tls;  // this worker's reference: a reload swaps it here
     WorkerContext* context;
   };
   static void onAccept(evconnlistener*, evutil_socket_t fd, sockaddr* sa, int len, void* listener);
   static void onReap(evutil_socket_t, short, void* self);
   static void onSampleRates(evutil_socket_t, short, void* self);
-  void accept(const FrontendRuntime& fe, evutil_socket_t fd, sockaddr* sa, int len);
+  void accept(const Listener& listener, evutil_socket_t fd, sockaddr* sa, int len);
+  static void onRotateTickets(evutil_socket_t, short, void* self);
   void setAccepting(bool on);
   void broadcastAccepting(bool on);
   void warnMaxconnReached();
@@ -114,6 +120,7 @@ class WorkerContext {
   std::vector<std::unique_ptr<ClientSession>> graveyard_;
   EventPtr reaper_;
   EventPtr rateSampler_;  // worker 0, with the stats listener on: RateHistory once a second
+  EventPtr ticketRotator_;  // worker 0: the session-ticket keys' next generation
   std::vector<std::pair<std::chrono::milliseconds, const timeval*>> commonTimeouts_;
   std::deque<timeval> plainTimeouts_;  // stable addresses for durations past libevent's table
   bool accepting_ = true;

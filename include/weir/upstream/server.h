@@ -12,6 +12,10 @@
 #include "weir/net/address.h"
 #include "weir/upstream/server_health.h"
 
+namespace weir::tls {
+class ClientTls;
+}
+
 namespace weir::upstream {
 
 /// What passive health counts against a server (nginx: proxy_next_upstream error/timeout/invalid_header).
@@ -119,6 +123,10 @@ class Server {
   /// Active health's verdict (from the checker thread): visible to every worker at once.
   void setCheckedUp(bool up, int64_t nowMs);
 
+  /// TLS to this server (`ssl: true`), or null for plain HTTP. Set before the workers start.
+  const tls::ClientTls* tls() const { return tls_.get(); }
+  void setTls(std::shared_ptr<const tls::ClientTls> tls) { tls_ = std::move(tls); }
+
  private:
   std::string name_;
   net::Address address_;
@@ -131,6 +139,7 @@ class Server {
   int globalId_;
   Shared shared_;
   ServerHealth health_;
+  std::shared_ptr<const tls::ClientTls> tls_;
 };
 
 }  // namespace weir::upstream

@@ -1,6 +1,6 @@
 #pragma once
 // Certificates made in the test (OpenSSL's API): keys, self-signed certificates with the
-// names and validity asked for, written as PEM. For the TLS unit tests.
+// names and validity asked for, written as PEM. For the TLS unit and integration tests.
 
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>

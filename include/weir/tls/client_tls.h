@@ -1,0 +1,37 @@
+#pragma once
+// TLS from weir to one server (`servers[].ssl`): the context every connection to it starts
+// from, with the server's certificate verified against the system's CA store or `ca_file` and
+// its name checked (the `sni` name, else the host of the server's address: a DNS name, or an
+// IP address against the certificate's IP entries), unless `verify: none`. Built once; shared
+// by every worker and the checks' thread (an SSL_CTX is safe to share).
+
+#include <memory>
+#include <string>
+
+#include "weir/config/config.h"
+#include "weir/tls/tls_handles.h"
+
+namespace weir::tls {
+
+class ClientTls {
+ public:
+  /// `host`: the host part of the server's address as written. nullptr with *error when the
+  /// CA file cannot be used or an ALPN name is invalid.
+  static std::shared_ptr<const ClientTls> build(const config::ServerTlsConfig& cfg, const std::string& host,
+                                                std::string* error);
+
+  /// A client SSL for one new connection, with SNI and the name to verify (nullptr when
+  /// OpenSSL is out of memory).
+  SSL* newSsl() const;
+
+ private:
+  ClientTls() = default;
+
+  SslCtxPtr ctx_;
+  std::string sni_;   // sent in the ClientHello; "" when the server is known by an IP address
+  std::string name_;  // what the certificate must name
+  bool nameIsIp_ = false;
+  bool verify_ = true;
+};
+
+}  // namespace weir::tls

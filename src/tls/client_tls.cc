@@ -1,0 +1,78 @@
+#include "weir/tls/client_tls.h"
+
+#include <arpa/inet.h>
+#include <openssl/err.h>
+
+#include "weir/tls/server_certificate.h"
+
+namespace weir::tls {
+
+namespace {
+
+bool isIpAddress(const std::string& host) {
+  in6_addr any{};
+  return inet_pton(AF_INET, host.c_str(), &any) == 1 || inet_pton(AF_INET6, host.c_str(), &any) == 1;
+}
+
+}  // namespace
+
+std::shared_ptr<const ClientTls> ClientTls::build(const config::ServerTlsConfig& cfg, const std::string& host,
+                                                  std::string* error) {
+  std::shared_ptr<ClientTls> tls(new ClientTls());
+  tls->ctx_.reset(SSL_CTX_new(TLS_client_method()));
+  SSL_CTX* ctx = tls->ctx_.get();
+  if (ctx == nullptr) {
+    *error = "cannot create a TLS context: " + opensslErrors();
+    return nullptr;
+  }
+  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
+  tls->verify_ = cfg.verify;
+  if (cfg.verify) {
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+    const bool loaded = cfg.ca_file.empty() ? SSL_CTX_set_default_verify_paths(ctx) == 1
+                                            : SSL_CTX_load_verify_locations(ctx, cfg.ca_file.c_str(), nullptr) == 1;
+    if (!loaded) {
+      *error = (cfg.ca_file.empty() ? std::string("the system's CA store") : cfg.ca_file) +
+               ": no CA certificate could be read: " + opensslErrors();
+      return nullptr;
+    }
+  }
+  if (!cfg.alpn.empty()) {
+    std::string wire;  // each name prefixed by its length (RFC 7301)
+    for (const std::string& name : cfg.alpn) {
+      if (name.empty() || name.size() > 255) {
+        *error = "alpn: a protocol name is 1 to 255 bytes";
+        return nullptr;
+      }
+      wire.push_back(static_cast<char>(name.size()));
+      wire += name;
+    }
+    SSL_CTX_set_alpn_protos(ctx, reinterpret_cast<const unsigned char*>(wire.data()), static_cast<unsigned>(wire.size()));
+  }
+  tls->name_ = cfg.sni.empty() ? host : cfg.sni;
+  tls->nameIsIp_ = isIpAddress(tls->name_);
+  if (!tls->nameIsIp_) tls->sni_ = tls->name_;  // RFC 6066: SNI carries names, never addresses
+  return tls;
+}
+
+SSL* ClientTls::newSsl() const {
+  SSL* ssl = SSL_new(ctx_.get());
+  if (ssl == nullptr) {
+    ERR_clear_error();
+    return nullptr;
+  }
+  // SSL_set_tlsext_host_name() is a macro with a C cast.
+  if (!sni_.empty()) SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name, const_cast<char*>(sni_.c_str()));
+  if (verify_ && !name_.empty()) {
+    if (nameIsIp_) {
+      X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), name_.c_str());
+    } else {
+      SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+      SSL_set1_host(ssl, name_.c_str());
+    }
+  }
+  return ssl;
+}
+
+}  // namespace weir::tls
