@@ -62,7 +62,7 @@ if ! [[ $DURATION =~ ^[0-9]+$ ]] || ((DURATION < 1 || DURATION > 300)); then
 fi
 [[ $BUILD = /* ]] || BUILD=$ROOT/$BUILD
 
-for tool in wrk haproxy nginx taskset curl python3 getconf; do
+for tool in wrk haproxy nginx taskset curl python3 getconf openssl; do
   command -v "$tool" >/dev/null || { echo "run.sh: '$tool' not found in PATH" >&2; exit 1; }
 done
 NPROC=$(nproc)
@@ -154,7 +154,7 @@ wait_listening() {
 wait_http() {
   local name=$1 pid=$2 url=$3 deadline=$((SECONDS + READY_DEADLINE)) code
   while ((SECONDS < deadline)); do
-    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "$url" 2>/dev/null || true)
+    code=$(curl -sk -o /dev/null -w '%{http_code}' --max-time 1 "$url" 2>/dev/null || true)
     [[ $code == 200 ]] && return 0
     kill -0 "$pid" 2>/dev/null || die_with_log "$name exited before answering $url" "$name"
     sleep 0.1
@@ -180,7 +180,8 @@ render() {
   sed -e "s|@PORT@|$PORT|g" -e "s|@B1@|${BACKEND_PORTS[0]}|g" -e "s|@B2@|${BACKEND_PORTS[1]}|g" \
       -e "s|@B3@|${BACKEND_PORTS[2]}|g" -e "s|@RUNDIR@|$RUNDIR|g" -e "s|@BALANCE@|$BALANCE_CONF|g" \
       -e "s|@RULES@|$RULES_CONF|g" -e "s|@STATIC@|$STATIC_CONF|g" -e "s|@CACHE@|$CACHE_CONF|g" \
-      -e "s|@CACHES@|$CACHES_CONF|g" -e "s|@USER@|$(id -un)|g" \
+      -e "s|@CACHES@|$CACHES_CONF|g" -e "s|@BIND@|$BIND_CONF|g" -e "s|@TLSGLOBAL@|$TLS_GLOBAL|g" \
+      -e "s|@TLSCONF@|$TLS_SERVER|g" -e "s|@TLS@|$TLS_SUFFIX|g" -e "s|@USER@|$(id -un)|g" \
       -e "s|@GROUP@|$(id -gn)|g" "$1" >"$2"
 }
 
@@ -245,14 +246,35 @@ caches_conf() {
   esac
 }
 
+# The `tls` mode: each proxy terminates TLS with the same ECDSA P-256 certificate, TLS 1.2 and
+# 1.3 with the same cipher lists (Mozilla "intermediate", weir's default), ALPN http/1.1.
+TLS_CIPHERS="ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:DHE-RSA-CHACHA20-POLY1305"
+TLS_SUITES="TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"
+# bind_conf / tls_conf PROXY MODE: what @BIND@ (weir), @TLS@ (after the port), @TLSGLOBAL@
+# (HAProxy's global section) and @TLSCONF@ (nginx's server block) become.
+bind_conf() {
+  if [[ $2 == tls ]]; then echo "{ address: \"127.0.0.1:$PORT\", ssl: { certs: [\"$RUN/cert.pem\"] } }"
+  else echo "\"127.0.0.1:$PORT\""; fi
+}
+tls_conf() {  # tls_conf PROXY MODE PART (PART: suffix, global or server)
+  [[ $2 == tls ]] || { echo ""; return; }
+  case $1:$3 in
+    haproxy:suffix) echo " ssl crt $RUN/cert.pem alpn http/1.1" ;;
+    haproxy:global) echo "ssl-default-bind-ciphers $TLS_CIPHERS\n    ssl-default-bind-ciphersuites $TLS_SUITES\n    ssl-default-bind-options ssl-min-ver TLSv1.2" ;;
+    nginx:suffix) echo " ssl" ;;
+    nginx:server) echo "ssl_certificate $RUN/cert.pem; ssl_certificate_key $RUN/cert.pem; ssl_protocols TLSv1.2 TLSv1.3; ssl_ciphers $TLS_CIPHERS; ssl_conf_command Ciphersuites $TLS_SUITES; ssl_session_cache shared:SSL:10m;" ;;
+    *) echo "" ;;
+  esac
+}
+
 # balance_conf PROXY MODE: what @BALANCE@ becomes in PROXY's template for balancing MODE
 # (a sed replacement: \n is a newline).
 balance_conf() {
   case $1:$2 in
     weir:roundrobin | weir:leastconn | weir:source) echo "$2" ;;
-    weir:rules | weir:static | weir:cache) echo roundrobin ;;
-    haproxy:rules | haproxy:static | haproxy:cache) echo "balance roundrobin" ;;
-    nginx:rules | nginx:static | nginx:cache) echo "# roundrobin: nginx's default balancing" ;;
+    weir:rules | weir:static | weir:cache | weir:tls) echo roundrobin ;;
+    haproxy:rules | haproxy:static | haproxy:cache | haproxy:tls) echo "balance roundrobin" ;;
+    nginx:rules | nginx:static | nginx:cache | nginx:tls) echo "# roundrobin: nginx's default balancing" ;;
     weir:checks) echo 'roundrobin\n    health_check: { http: GET /health, interval: 1s }' ;;
     haproxy:roundrobin | haproxy:leastconn) echo "balance $2" ;;
     haproxy:source) echo 'balance source\n    hash-type consistent' ;;
@@ -292,12 +314,19 @@ for n in 1 2 3; do
 done
 echo "== backends b1 b2 b3 on 127.0.0.1:${BACKEND_PORTS[0]} :${BACKEND_PORTS[1]} :${BACKEND_PORTS[2]}"
 
+# The TLS cases' certificate (chain + key in one PEM, as all three proxies read it).
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj /CN=bench.test \
+  -addext subjectAltName=DNS:bench.test -keyout "$RUN/key.pem" -out "$RUN/cert.pem" 2>/dev/null
+cat "$RUN/key.pem" >>"$RUN/cert.pem"
+
 mkdir -p "$RUN/www/static"
 head -c 4096 /dev/urandom >"$RUN/www/static/4k.bin"
 head -c 1048576 /dev/urandom >"$RUN/www/static/1m.bin"
 
 PROXIES=(weir haproxy nginx)
 declare -A PORT_OF PID_OF
+
+scheme() { [[ $1 == tls ]] && echo https || echo http; }
 
 # start_proxies MODE: starts weir, HAProxy and nginx configured for balancing MODE on fresh ports,
 # files in $RUN/MODE/, and waits until each answers. Sets PORT_OF, PID_OF and NGINX_PID.
@@ -314,6 +343,10 @@ start_proxies() {
     STATIC_CONF=$(static_conf "$proxy" "$mode")
     CACHE_CONF=$(cache_conf "$proxy" "$mode")
     CACHES_CONF=$(caches_conf "$proxy" "$mode")
+    BIND_CONF=$(bind_conf "$proxy" "$mode")
+    TLS_SUFFIX=$(tls_conf "$proxy" "$mode" suffix)
+    TLS_GLOBAL=$(tls_conf "$proxy" "$mode" global)
+    TLS_SERVER=$(tls_conf "$proxy" "$mode" server)
     mkdir -p "$RUNDIR"
     case $proxy in
       weir)
@@ -331,7 +364,7 @@ start_proxies() {
     PID_OF[$proxy]=$LAST_PID
   done
   for proxy in "${PROXIES[@]}"; do
-    wait_http "$mode/$proxy" "${PID_OF[$proxy]}" "http://127.0.0.1:${PORT_OF[$proxy]}/"
+    wait_http "$mode/$proxy" "${PID_OF[$proxy]}" "$(scheme "$mode")://127.0.0.1:${PORT_OF[$proxy]}/"
     echo "== $proxy ($mode) ready on 127.0.0.1:${PORT_OF[$proxy]} (pid ${PID_OF[$proxy]})"
   done
 }
@@ -363,14 +396,14 @@ SANITY=$RUN/sanity.txt
 sanity_check() {
   local mode=$1 proxy base bodies big line ok expect re
   case $mode in
-    roundrobin | checks | rules | static | cache) expect="b1×2 b2×2 b3×2"; re='^b1×2 b2×2 b3×2 $' ;;
+    roundrobin | checks | rules | static | cache | tls) expect="b1×2 b2×2 b3×2"; re='^b1×2 b2×2 b3×2 $' ;;
     leastconn) expect="each of b1 b2 b3"; re='^b1×[0-9]+ b2×[0-9]+ b3×[0-9]+ $' ;;
     source) expect="all six on one backend"; re='^b[123]×6 $' ;;
   esac
   for proxy in "${PROXIES[@]}"; do
-    base=http://127.0.0.1:${PORT_OF[$proxy]}
-    bodies=$(for _ in 1 2 3 4 5 6; do curl -s --max-time 2 "$base/" || echo "(error)"; done | sort | uniq -c | awk '{printf "%s×%s ", $2, $1}')
-    big=$(curl -s -o /dev/null --max-time 5 -w '%{http_code} %{size_download}' "$base/?size=65536" || echo "error")
+    base=$(scheme "$mode")://127.0.0.1:${PORT_OF[$proxy]}
+    bodies=$(for _ in 1 2 3 4 5 6; do curl -sk --max-time 2 "$base/" || echo "(error)"; done | sort | uniq -c | awk '{printf "%s×%s ", $2, $1}')
+    big=$(curl -sk -o /dev/null --max-time 5 -w '%{http_code} %{size_download}' "$base/?size=65536" || echo "error")
     line="$proxy ($mode): 6 requests to / -> ${bodies}; /?size=65536 -> status+bytes '$big'"
     ok=1
     [[ $bodies =~ $re ]] || ok=0
@@ -416,6 +449,8 @@ CASES=(
   "static-4k 50 /static/4k.bin static"
   "static-1m 50 /static/1m.bin static"
   "cache-hit 50 /cached?header=Cache-Control:%20max-age%3D3600 cache"
+  "https-keepalive 50 / tls"
+  "https-handshake 50 / tls close"
 )
 if [[ -n ${ONLY_CASES:-} ]]; then
   selected=()
@@ -429,9 +464,11 @@ RUNS=$RUN/runs.tsv
 printf 'case\tconnections\tround\tproxy\tcpu_ticks\talive\twrk_output\n' >"$RUNS"
 WRK_LIMIT=$((DURATION + 30))  # hard bound on one wrk run
 
-run_wrk() {  # run_wrk SECONDS CONNECTIONS URL OUTFILE
+run_wrk() {  # run_wrk SECONDS CONNECTIONS URL OUTFILE [close]: `close` makes every request a new connection
+  local -a extra=()
+  [[ ${5:-} == close ]] && extra=(-H "Connection: close")
   timeout -k 5 "$((${1} + 30))" taskset -c "$LOAD_CPU" \
-    wrk -t1 -c"$2" -d"${1}s" --latency "$3" >"$4" 2>&1 || echo "(wrk exit status $?)" >>"$4"
+    wrk -t1 -c"$2" -d"${1}s" --latency "${extra[@]}" "$3" >"$4" 2>&1 || echo "(wrk exit status $?)" >>"$4"
 }
 
 total_runs=0
@@ -442,7 +479,8 @@ n=0
 echo "== $total_runs runs of ${DURATION}s (wrk -t1 --latency, each bounded to ${WRK_LIMIT}s), CLK_TCK=$CLK_TCK"
 MODE=
 for spec in "${CASES[@]}"; do
-  read -r cname conns path balance <<<"$spec"
+  read -r cname conns path balance conn_mode <<<"$spec"
+  url_base="$(scheme "$balance")://127.0.0.1"
   if [[ $balance != "$MODE" ]]; then
     if [[ -n $MODE ]]; then
       note_logs "$MODE"
@@ -456,7 +494,7 @@ for spec in "${CASES[@]}"; do
   for proxy in "${PROXIES[@]}"; do  # warm-up: fills the upstream keep-alive pools; not measured
     [[ $MODE == static && $proxy == haproxy ]] && continue
     kill -0 "${PID_OF[$proxy]}" 2>/dev/null || continue
-    run_wrk "$WARMUP" "$conns" "http://127.0.0.1:${PORT_OF[$proxy]}$path" "$RUN/warmup-$cname-$proxy.txt"
+    run_wrk "$WARMUP" "$conns" "$url_base:${PORT_OF[$proxy]}$path" "$RUN/warmup-$cname-$proxy.txt" "$conn_mode"
   done
   for ((round = 1; round <= ROUNDS; round++)); do
     for proxy in "${PROXIES[@]}"; do
@@ -471,7 +509,7 @@ for spec in "${CASES[@]}"; do
         continue
       fi
       before=$(proc_ticks "$pid")
-      run_wrk "$DURATION" "$conns" "http://127.0.0.1:${PORT_OF[$proxy]}$path" "$out"
+      run_wrk "$DURATION" "$conns" "$url_base:${PORT_OF[$proxy]}$path" "$out" "$conn_mode"
       after=$(proc_ticks "$pid")
       alive=1
       kill -0 "$pid" 2>/dev/null || alive=0

@@ -11,10 +11,13 @@ ninja -C build weir weir-fake-backend
 export WEIR_DEMO_PORT=${WEIR_DEMO_PORT:-8080}
 export WEIR_DEMO_STATS_PORT=${WEIR_DEMO_STATS_PORT:-8404}
 export WEIR_DEMO_STATS_PASSWORD=${WEIR_DEMO_STATS_PASSWORD:-demo}
+export WEIR_DEMO_TLS_PORT=${WEIR_DEMO_TLS_PORT:-8443}
 pids=()
+certdir=$(mktemp -d)
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
+  rm -rf "$certdir"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -36,6 +39,12 @@ start_backend app1 WEIR_DEMO_APP1
 start_backend app2 WEIR_DEMO_APP2
 start_backend app3 WEIR_DEMO_APP3
 
+# A self-signed certificate for the HTTPS bind (chain + key in one PEM).
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj /CN=localhost \
+  -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout "$certdir/key.pem" -out "$certdir/demo.pem" 2>/dev/null
+cat "$certdir/key.pem" >>"$certdir/demo.pem"
+export WEIR_DEMO_CERT=$certdir/demo.pem
+
 build/weir -c -f conf/demo.yaml
 build/weir -f conf/demo.yaml &
 pids+=($!)
@@ -44,6 +53,7 @@ cat <<MSG
 
 weir is running on conf/demo.yaml (backends app1:$WEIR_DEMO_APP1 weight 2, app2:$WEIR_DEMO_APP2, backup app3:$WEIR_DEMO_APP3)
   proxy:   http://127.0.0.1:$WEIR_DEMO_PORT/
+           https://127.0.0.1:$WEIR_DEMO_TLS_PORT/   (self-signed: curl -k, or accept it in the browser)
   try:     curl -i http://127.0.0.1:$WEIR_DEMO_PORT/      (X-Server says which backend answered)
            curl -i 'http://127.0.0.1:$WEIR_DEMO_PORT/?size=100000&chunked=1'
            curl -i http://127.0.0.1:$WEIR_DEMO_PORT/health  (answered by weir itself: a return rule)

@@ -2,7 +2,7 @@
 // TLS 1.2 and 1.3 handshakes, TLS 1.1 refused, SNI choosing among an RSA and an ECDSA
 // certificate (exact and wildcard names, unknown names and no SNI get the default), ALPN
 // http/1.1, session resumption, the http -> https redirect, X-Forwarded-Proto at the server,
-// ssl_fc, the access log's TLS fields, a file served over TLS, the handshake timeout,
+// ssl_fc (and HSTS added to responses with it), the access log's TLS fields, a file served over TLS, the handshake timeout,
 // certificate errors at load and certificate reload on SIGHUP and through the runtime API.
 // Certificates are made by the test (support/test_certificates.h).
 
@@ -79,6 +79,8 @@ frontends:
     http_request:
       - redirect scheme https code 301 if !{{ ssl_fc }} !health
       - set-header X-Was-Tls yes if {{ ssl_fc }}
+    http_response:
+      - add-header Strict-Transport-Security "max-age=31536000" if {{ ssl_fc }}
     static:
       - if: "{{ path_beg /big.bin }}"
         root: "{}"
@@ -145,6 +147,7 @@ TEST_F(TlsTest, PlainHttpIsRedirectedAndHttpsReachesTheServerAsHttps) {
                                 fmt::format("https://shop.example.com:{}/page?x=1", tlsPort())});
   ASSERT_EQ(r.exitCode, 0) << r.err;
   EXPECT_NE(r.out.find("HTTP/1.1 200"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Strict-Transport-Security: max-age=31536000"), std::string::npos) << "HSTS: " << r.out;
   ASSERT_TRUE(backend_.waitForRecords(1));
   const RecordedRequest seen = backend_.records().back();
   EXPECT_EQ(seen.header("X-Forwarded-Proto"), "https");
