@@ -60,33 +60,30 @@ void formatHttpLog(const AccessLogEntry& e, std::string& out) {
 
 void formatJson(const AccessLogEntry& e, std::string& out) {
   auto it = std::back_inserter(out);
+  const auto field = [&](std::string_view name, std::string_view value) {
+    out.append(",\"").append(name).append("\":");
+    appendJsonString(value, out);
+  };
   out.append("{\"client\":");
   appendJsonString(e.client, out);
   out.append(",\"accept_date\":\"");
   appendAcceptDate(e, out);
-  out.append("\",\"frontend\":");
-  appendJsonString(e.frontend, out);
-  out.append(",\"backend\":");
-  appendJsonString(e.backend, out);
-  out.append(",\"server\":");
-  appendJsonString(e.server, out);
+  out.push_back('"');
+  field("frontend", e.frontend);
+  field("backend", e.backend);
+  field("server", e.server);
   fmt::format_to(it, ",\"TR\":{},\"Tw\":{},\"Tc\":{},\"Tr\":{},\"Ta\":{},\"status\":{},\"bytes_read\":{}", e.TR, e.Tw,
                  e.Tc, e.Tr, e.Ta, e.status, e.bytesRead);
-  out.append(",\"termination_state\":");
-  appendJsonString(e.termination, out);
-  fmt::format_to(it, ",\"retries\":{},\"srv_conn\":{},\"backend_queue\":{},\"method\":", e.retries, e.serverConns,
+  field("termination_state", e.termination);
+  fmt::format_to(it, ",\"retries\":{},\"srv_conn\":{},\"backend_queue\":{}", e.retries, e.serverConns,
                  e.queuedBehind);
-  appendJsonString(e.badRequest ? "<BADREQ>" : e.method, out);
-  out.append(",\"uri\":");
-  appendJsonString(e.target, out);
+  field("method", e.badRequest ? "<BADREQ>" : e.method);
+  field("uri", e.target);
   fmt::format_to(it, ",\"version\":\"HTTP/1.{}\"", e.versionMinor);
   if (!e.tlsVersion.empty()) {
-    out.append(",\"tls_version\":");
-    appendJsonString(e.tlsVersion, out);
-    out.append(",\"tls_cipher\":");
-    appendJsonString(e.tlsCipher, out);
-    out.append(",\"sni\":");
-    appendJsonString(e.sni, out);
+    field("tls_version", e.tlsVersion);
+    field("tls_cipher", e.tlsCipher);
+    field("sni", e.sni);
   }
   out.push_back('}');
 }

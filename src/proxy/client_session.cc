@@ -119,7 +119,12 @@ void ClientSession::handleClientWrite() {
 
 void ClientSession::handleClientEvent(short what) {
   if ((what & BEV_EVENT_CONNECTED) != 0) {  // a TLS bind's handshake is done
-    onHandshakeDone();
+    if (state_ != State::kClosing) onHandshakeDone();
+    return;
+  }
+  // A handshake that failed or was abandoned: nothing was said, nothing to linger for.
+  if (tls_ && !handshakeDone_) {
+    destroy();
     return;
   }
   if (state_ == State::kClosing) {

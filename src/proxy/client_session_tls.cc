@@ -5,6 +5,8 @@
 #include <openssl/err.h>
 #include <unistd.h>
 
+#include <cctype>
+
 #include "weir/proxy/client_session.h"
 #include "weir/proxy/worker_context.h"
 
@@ -32,7 +34,12 @@ void ClientSession::onHandshakeDone() {
   handshakeDone_ = true;
   tlsVersion_ = SSL_get_version(ssl_);
   tlsCipher_ = SSL_get_cipher_name(ssl_);
-  if (const char* name = SSL_get_servername(ssl_, TLSEXT_NAMETYPE_host_name)) sni_ = name;
+  // OpenSSL passes any bytes a client puts in its SNI: only a hostname's characters reach the
+  // access log, so no client can write a line of its own there.
+  if (const char* name = SSL_get_servername(ssl_, TLSEXT_NAMETYPE_host_name)) {
+    for (const char* c = name; *c != '\0' && sni_.size() < 255; ++c)
+      sni_.push_back(std::isalnum(static_cast<unsigned char>(*c)) || *c == '.' || *c == '-' || *c == '_' ? *c : '?');
+  }
   armTimer(TimerRole::kHttpRequest, feOptions_.timeout.http_request);
 }
 

@@ -91,7 +91,9 @@ void ClientSession::connectTo(upstream::Server& server, bool probe) {
   }
   bufferevent_setcb(bev.get(), &onUpstreamRead, &onUpstreamWrite, &onUpstreamEvent, this);
   bufferevent_set_max_single_write(bev.get(), kOutputHighWater * 2);
-  bufferevent_set_timeouts(bev.get(), nullptr, ctx_.timeout(backend_->options().timeout.connect));
+  // A TLS server's handshake is timed too: after the ClientHello the bufferevent waits to read.
+  const timeval* connectTimeout = ctx_.timeout(backend_->options().timeout.connect);
+  bufferevent_set_timeouts(bev.get(), server.tls() != nullptr ? connectTimeout : nullptr, connectTimeout);
   upstream_ = std::make_unique<upstream::UpstreamConnection>(std::move(bev), server,
                                                              server.shared().generation.load(std::memory_order_relaxed));
   connecting_ = true;
@@ -131,12 +133,10 @@ void ClientSession::onConnectFailed(Failure f) {
 /// Why a connection that was being opened failed: a refused or reset TCP connection, or a
 /// TLS handshake the server or its certificate failed (logged: the operator must know which).
 Failure ClientSession::connectFailure() {
-  const unsigned long tlsError = bufferevent_get_openssl_error(upstream_->bev());
+  const unsigned long tlsError = tls::takeTlsError(upstream_->bev());
   if (tlsError == 0) return Failure::kConnectFailed;
   char text[256];
   ERR_error_string_n(tlsError, text, sizeof(text));
-  while (bufferevent_get_openssl_error(upstream_->bev()) != 0) {
-  }
   const long verify = SSL_get_verify_result(bufferevent_openssl_get_ssl(upstream_->bev()));
   log::warning("TLS handshake with server {}/{} failed: {}{}", backend_->name(), server_->name(), text,
                verify != X509_V_OK ? fmt::format(" ({})", X509_verify_cert_error_string(verify)) : "");

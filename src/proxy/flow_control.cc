@@ -8,6 +8,7 @@ namespace weir::proxy {
 namespace {
 
 constexpr size_t kLibeventReadSize = 4096;
+constexpr size_t kTlsRecordSize = 16 * 1024;  // the most plaintext one TLS record carries
 
 /// One readv of up to `want` bytes into `in`'s free space.
 void readInto(evbuffer* in, evutil_socket_t fd, size_t want) {
@@ -44,8 +45,17 @@ void readAhead(bufferevent* bev) {
 
 void sendNow(bufferevent* bev) {
   evbuffer* out = bufferevent_get_output(bev);
-  // A TLS bufferevent encrypts as it writes: it writes as soon as EV_WRITE is on.
-  if (evbuffer_get_length(out) > 0 && bufferevent_openssl_get_ssl(bev) == nullptr) {
+  if (bufferevent_openssl_get_ssl(bev) != nullptr) {
+    // libevent's TLS bufferevent hands each chain of its output to SSL_write: a reply's head
+    // and small body made into one chain go out as one record and one write(2). It arms and
+    // drops its write event itself as the output fills and empties, so EV_WRITE stays on.
+    const size_t length = evbuffer_get_length(out);
+    if (length == 0) return;
+    if (length <= kTlsRecordSize) evbuffer_pullup(out, -1);
+    if ((bufferevent_get_enabled(bev) & EV_WRITE) == 0) bufferevent_enable(bev, EV_WRITE);
+    return;
+  }
+  if (evbuffer_get_length(out) > 0) {
     // A socket bufferevent freezes the start of its output so only it drains it; we drain it
     // the way it does. An error leaves the bytes in place for libevent's own write to report.
     evbuffer_unfreeze(out, 1);

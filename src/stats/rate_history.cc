@@ -11,16 +11,18 @@ uint64_t sessionsOf(const Row& r) { return r.type == RowType::kFrontend ? r.conn
 
 void RateHistory::record(const Snapshot& snap, int64_t nowMs) {
   std::lock_guard lock(mutex_);
-  const bool primed = lastMs_ >= 0 && series_.size() == snap.rows.size();
-  const int64_t elapsed = primed ? std::max<int64_t>(nowMs - lastMs_, 1) : 1000;
-  if (!primed) series_.assign(snap.rows.size(), Series{});
+  const int64_t elapsed = lastMs_ >= 0 ? std::max<int64_t>(nowMs - lastMs_, 1) : 1000;
   // Per second, whatever the timer's jitter.
   const auto perSecond = [elapsed](uint64_t now, uint64_t before) {
     return now >= before ? (now - before) * 1000 / static_cast<uint64_t>(elapsed) : 0;
   };
-  for (size_t i = 0; i < snap.rows.size(); ++i) {
-    const Row& row = snap.rows[i];
-    Series& s = series_[i];
+  std::unordered_map<std::string, Series> next;
+  next.reserve(snap.rows.size());
+  for (const Row& row : snap.rows) {
+    const std::string key = keyOf(row);
+    auto old = series_.find(key);
+    const bool primed = old != series_.end();
+    Series s = primed ? std::move(old->second) : Series{};
     if (primed) {
       s.rate = perSecond(sessionsOf(row), s.sessions);
       s.reqRate = perSecond(row.reqTot, s.requests);
@@ -35,7 +37,9 @@ void RateHistory::record(const Snapshot& snap, int64_t nowMs) {
     s.requests = row.reqTot;
     s.connections = row.connTot;
     s.smax = std::max(s.smax, row.scur);
+    next.emplace(key, std::move(s));
   }
+  series_ = std::move(next);  // rows gone from the snapshot (a removed server) are forgotten
   lastMs_ = nowMs;
 }
 
@@ -47,10 +51,10 @@ void RateHistory::clear() {
 
 void RateHistory::apply(Snapshot& snap) const {
   std::lock_guard lock(mutex_);
-  if (series_.size() != snap.rows.size()) return;
-  for (size_t i = 0; i < snap.rows.size(); ++i) {
-    Row& row = snap.rows[i];
-    const Series& s = series_[i];
+  for (Row& row : snap.rows) {
+    const auto found = series_.find(keyOf(row));
+    if (found == series_.end()) continue;
+    const Series& s = found->second;
     row.rate = s.rate;
     row.reqRate = s.reqRate;
     row.connRate = s.connRate;

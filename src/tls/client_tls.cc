@@ -1,6 +1,7 @@
 #include "weir/tls/client_tls.h"
 
 #include <arpa/inet.h>
+#include <event2/bufferevent_ssl.h>
 #include <openssl/err.h>
 
 #include "weir/tls/server_certificate.h"
@@ -16,6 +17,15 @@ bool isIpAddress(const std::string& host) {
 
 }  // namespace
 
+unsigned long takeTlsError(bufferevent* bev) {
+  if (bufferevent_openssl_get_ssl(bev) == nullptr) return 0;
+  unsigned long first = 0;
+  // libevent records SSL_get_error()'s codes too: those have no library and say nothing of TLS.
+  while (const unsigned long e = bufferevent_get_openssl_error(bev))
+    if (first == 0 && ERR_GET_LIB(e) != 0) first = e;
+  return first;
+}
+
 std::shared_ptr<const ClientTls> ClientTls::build(const config::ServerTlsConfig& cfg, const std::string& host,
                                                   std::string* error) {
   std::shared_ptr<ClientTls> tls(new ClientTls());
@@ -26,7 +36,9 @@ std::shared_ptr<const ClientTls> ClientTls::build(const config::ServerTlsConfig&
     return nullptr;
   }
   SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-  SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
+  // A server that closes without close_notify ends its stream (HTTP framing says where the
+  // message ends); OpenSSL 3 would otherwise make it an error, not an end of file.
+  SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION | SSL_OP_IGNORE_UNEXPECTED_EOF);
   tls->verify_ = cfg.verify;
   if (cfg.verify) {
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
@@ -51,6 +63,10 @@ std::shared_ptr<const ClientTls> ClientTls::build(const config::ServerTlsConfig&
     SSL_CTX_set_alpn_protos(ctx, reinterpret_cast<const unsigned char*>(wire.data()), static_cast<unsigned>(wire.size()));
   }
   tls->name_ = cfg.sni.empty() ? host : cfg.sni;
+  if (cfg.verify && tls->name_.empty()) {
+    *error = "the certificate's name cannot be checked without a host: set sni";
+    return nullptr;
+  }
   tls->nameIsIp_ = isIpAddress(tls->name_);
   if (!tls->nameIsIp_) tls->sni_ = tls->name_;  // RFC 6066: SNI carries names, never addresses
   return tls;
@@ -64,12 +80,18 @@ SSL* ClientTls::newSsl() const {
   }
   // SSL_set_tlsext_host_name() is a macro with a C cast.
   if (!sni_.empty()) SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name, const_cast<char*>(sni_.c_str()));
-  if (verify_ && !name_.empty()) {
+  if (verify_) {
+    bool named = false;
     if (nameIsIp_) {
-      X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), name_.c_str());
+      named = X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), name_.c_str()) == 1;
     } else {
       SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-      SSL_set1_host(ssl, name_.c_str());
+      named = SSL_set1_host(ssl, name_.c_str()) == 1;
+    }
+    if (!named) {  // never connect without the name check
+      SSL_free(ssl);
+      ERR_clear_error();
+      return nullptr;
     }
   }
   return ssl;

@@ -144,7 +144,7 @@ void ServerCheck::handleEvent(short what) {
     return;
   }
   if (!connected_) {
-    if (const unsigned long tlsError = server_.tls() != nullptr ? bufferevent_get_openssl_error(bev_.get()) : 0) {
+    if (const unsigned long tlsError = tls::takeTlsError(bev_.get())) {
       char text[256];
       ERR_error_string_n(tlsError, text, sizeof(text));
       finish({false, 0, -1, "Layer6 invalid response", text});

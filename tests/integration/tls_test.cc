@@ -1,5 +1,5 @@
 // Issue 8, TLS termination with the real binary and real clients (openssl s_client, curl):
-// TLS 1.2 and 1.3 handshakes, TLS 1.1 refused, SNI choosing among an RSA and an ECDSA
+// TLS 1.2 and 1.3 handshakes, TLS 1.0 and 1.1 refused, SNI choosing among an RSA and an ECDSA
 // certificate (exact and wildcard names, unknown names and no SNI get the default), ALPN
 // http/1.1, session resumption, the http -> https redirect, X-Forwarded-Proto at the server,
 // ssl_fc (and HSTS added to responses with it), the access log's TLS fields, a file served over TLS, the handshake timeout,
@@ -105,12 +105,14 @@ stats:
   }
 };
 
-TEST_F(TlsTest, HandshakesWithTls12And13AndRefusesTls11) {
+TEST_F(TlsTest, HandshakesWithTls12And13AndRefusesTls10And11) {
   EXPECT_NE(sClient(tlsPort(), "-tls1_2").find("Protocol  : TLSv1.2"), std::string::npos);
   EXPECT_NE(sClient(tlsPort(), "-tls1_3").find("TLSv1.3"), std::string::npos);
-  const std::string old = sClient(tlsPort(), "-tls1_1 -cipher DEFAULT@SECLEVEL=0");
-  EXPECT_NE(old.find("Cipher is (NONE)"), std::string::npos) << "no session: " << old;
-  EXPECT_NE(old.find("alert protocol version"), std::string::npos) << "refused with an alert: " << old;
+  for (const std::string version : {"-tls1", "-tls1_1"}) {
+    const std::string old = sClient(tlsPort(), version + " -cipher DEFAULT@SECLEVEL=0");
+    EXPECT_NE(old.find("Cipher is (NONE)"), std::string::npos) << version << ": no session: " << old;
+    EXPECT_NE(old.find("alert protocol version"), std::string::npos) << version << ": refused with an alert: " << old;
+  }
 }
 
 TEST_F(TlsTest, SniPicksTheCertificateAndUnknownNamesGetTheDefault) {
@@ -154,6 +156,12 @@ TEST_F(TlsTest, PlainHttpIsRedirectedAndHttpsReachesTheServerAsHttps) {
   EXPECT_EQ(seen.header("X-Was-Tls"), "yes") << "ssl_fc is true on the TLS bind";
   EXPECT_TRUE(weir_.waitForAccessLog("\"GET /page?x=1 HTTP/1.1\" shop.example.com/TLSv1.3/TLS_AES_"))
       << weir_.accessLog();
+}
+
+TEST_F(TlsTest, OnlyHostnameCharactersOfTheSniReachTheLog) {
+  const std::string out = sClient(tlsPort(), "-servername 'evil name'", kGetClose);
+  ASSERT_NE(out.find("HTTP/1.1 200"), std::string::npos) << out;
+  EXPECT_TRUE(weir_.waitForAccessLog("\"GET /hello HTTP/1.1\" evil?name/TLSv1.3/")) << weir_.accessLog();
 }
 
 TEST_F(TlsTest, KeepAliveRequestsAndALargeFileOverTls) {

@@ -2,11 +2,16 @@
 // weir ("terminator") with a TLS bind in front of a fake backend. Verified against the CA file
 // with the name checked, the request arrives and idle connections are reused; an unknown CA,
 // a wrong name or a server that is not TLS at all get 502 (and a log line saying why);
-// `verify: none` skips the verification; active checks run over TLS too.
+// `verify: none` skips the verification; a silent server times out, a refused connection is
+// no TLS failure; active checks run over TLS too.
 
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
 #include <fmt/format.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <map>
 #include <sstream>
@@ -135,6 +140,30 @@ TEST_F(TlsUpstreamTest, AnUnknownCaAWrongNameOrAPlainServerGet502) {
     EXPECT_EQ(r.status, 502) << c.keys << ": " << r.body;
     EXPECT_TRUE(weir->waitForLog(c.why)) << c.keys << "\n" << weir->log();
   }
+}
+
+TEST_F(TlsUpstreamTest, ASilentServerTimesOutAndARefusedOneIsNoTlsFailure) {
+  // Listening but never accepting: the kernel completes the connection, nobody answers the
+  // ClientHello. The handshake is bounded by timeout.connect.
+  const int silent = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(silent, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(::listen(silent, 16), 0);
+  socklen_t len = sizeof(addr);
+  ::getsockname(silent, reinterpret_cast<sockaddr*>(&addr), &len);
+  auto weir = edge(fmt::format("127.0.0.1:{}", ntohs(addr.sin_port)), ", ssl: true, verify: none",
+                   "    timeout: { connect: 300ms }\n");
+  const HttpResponse timedOut = httpGet(weir->port("web"), "/x");
+  EXPECT_EQ(timedOut.status, 503) << timedOut.body;
+  EXPECT_NE(timedOut.body.find("timed out"), std::string::npos) << timedOut.body;
+  ::close(silent);
+
+  auto refused = edge("127.0.0.1:1", ", ssl: true, verify: none");
+  const HttpResponse r = httpGet(refused->port("web"), "/x");
+  EXPECT_EQ(r.status, 503) << "a refused connection, not a failed handshake: " << r.body;
+  EXPECT_EQ(refused->log().find("TLS handshake"), std::string::npos) << refused->log();
 }
 
 TEST_F(TlsUpstreamTest, VerifyNoneAcceptsAnyCertificate) {

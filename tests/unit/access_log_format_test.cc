@@ -64,5 +64,24 @@ TEST(AccessLogFormat, JsonEscapesStringsAndHasEveryField) {
             "\"uri\":\"/x\\u0001\\\"\\\\\",\"version\":\"HTTP/1.1\"}");
 }
 
+TEST(AccessLogFormat, TlsConnectionsEndWithSniVersionAndCipher) {
+  AccessLogEntry e = sampleEntry();
+  e.tlsVersion = "TLSv1.3";
+  e.tlsCipher = "TLS_AES_128_GCM_SHA256";
+  e.sni = "shop.example.com";
+  std::string line;
+  formatHttpLog(e, line);
+  EXPECT_TRUE(line.ends_with("\"GET /a%22b HTTP/1.1\" shop.example.com/TLSv1.3/TLS_AES_128_GCM_SHA256")) << line;
+  e.sni = "";
+  line.clear();
+  formatHttpLog(e, line);
+  EXPECT_TRUE(line.ends_with(" -/TLSv1.3/TLS_AES_128_GCM_SHA256")) << "no SNI: " << line;
+  line.clear();
+  formatJson(e, line);
+  EXPECT_TRUE(line.ends_with(",\"version\":\"HTTP/1.1\",\"tls_version\":\"TLSv1.3\",\"tls_cipher\":"
+                             "\"TLS_AES_128_GCM_SHA256\",\"sni\":\"\"}"))
+      << line;
+}
+
 }  // namespace
 }  // namespace weir::log

@@ -3,13 +3,14 @@
 // worker records every row's totals; the deltas are the current rates (HAProxy's rate,
 // req_rate, conn_rate), their maxima rate_max etc., the highest scur seen is smax, and the
 // last five minutes of requests per second feed the dashboard's sparklines. Rows are matched
-// by position (the snapshot's row order is fixed for a runtime). Touched once a second and on
-// stats requests only: a mutex is fine.
+// by proxy and server name, so a server added or removed at run time leaves the others'
+// history alone. Touched once a second and on stats requests only: a mutex is fine.
 
 #include <cstdint>
 #include <deque>
 #include <mutex>
-#include <vector>
+#include <string>
+#include <unordered_map>
 
 #include "weir/stats/snapshot.h"
 
@@ -34,8 +35,10 @@ class RateHistory {
     std::deque<uint32_t> requestsPerSecond;
   };
 
+  static std::string keyOf(const Row& row) { return row.pxname + '/' + row.svname; }
+
   mutable std::mutex mutex_;
-  std::vector<Series> series_;
+  std::unordered_map<std::string, Series> series_;  // by keyOf
   int64_t lastMs_ = -1;
 };
 

@@ -11,7 +11,14 @@
 #include "weir/config/config.h"
 #include "weir/tls/tls_handles.h"
 
+struct bufferevent;
+
 namespace weir::tls {
+
+/// The first OpenSSL error a TLS bufferevent recorded, its list emptied; 0 when the failure was
+/// not TLS's (a refused or reset connection leaves only a raw SSL_ERROR_SYSCALL there) or
+/// `bev` is not a TLS bufferevent.
+unsigned long takeTlsError(bufferevent* bev);
 
 class ClientTls {
  public:
