@@ -45,6 +45,8 @@ int main(int argc, char** argv) {
   bool checkOnly = false;
   app.add_option("-f,--config", configPath, "configuration file (YAML)")->check(CLI::ExistingFile);
   app.add_flag("-c,--check", checkOnly, "only check the configuration file and exit");
+  std::string pidFile;
+  app.add_option("--pidfile", pidFile, "write the process ID to this file while running");
   app.set_version_flag("-v,--version", fmt::format("weir {}", WEIR_VERSION));
 
   weir::route::ExplainRequest request;
@@ -74,6 +76,6 @@ int main(int argc, char** argv) {
     fmt::print("configuration is valid\n");
     return 0;
   }
-  weir::daemon::Daemon daemon(std::make_shared<const weir::config::Config>(std::move(*config)));
+  weir::daemon::Daemon daemon(std::make_shared<const weir::config::Config>(std::move(*config)), pidFile);
   return daemon.run();
 }

@@ -90,6 +90,10 @@ void loadGlobal(const YamlCursor& section, GlobalConfig* global) {
       {"log", [global](const YamlCursor& v) { readLog(v, &global->log); }},
       {"log_format", [global](const YamlCursor& v) { readLogFormat(v, &global->log_format); }},
       {"tune", [global](const YamlCursor& v) { loadTune(v, &global->limits, &global->static_cache); }},
+      {"grace",
+       [global](const YamlCursor& v) {
+         if (auto d = v.readDuration(true)) global->grace = *d;
+       }},
   };
   section.readKeys(rules);
 }

@@ -5,6 +5,10 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -51,6 +55,77 @@ bool openListeners(proxy::Runtime& rt, std::vector<std::unique_ptr<proxy::Worker
   return true;
 }
 
+const char* signalName(int sig) {
+  switch (sig) {
+    case SIGINT: return "SIGINT";
+    case SIGTERM: return "SIGTERM";
+    case SIGQUIT: return "SIGQUIT";
+    default: return "signal";
+  }
+}
+
+/// `--pidfile`: written once weir listens, removed when it exits (unless another process
+/// has written its own PID there meanwhile).
+class PidFile {
+ public:
+  explicit PidFile(std::string path) : path_(std::move(path)) {
+    if (path_.empty()) return;
+    std::FILE* f = std::fopen(path_.c_str(), "w");
+    ok_ = f != nullptr && std::fprintf(f, "%d\n", static_cast<int>(::getpid())) > 0;
+    if (f != nullptr && std::fclose(f) != 0) ok_ = false;
+    if (!ok_) log::error("cannot write the pid file {}: {}", path_, strerror(errno));
+  }
+  ~PidFile() {
+    if (path_.empty() || !ok_) return;
+    std::FILE* f = std::fopen(path_.c_str(), "r");
+    int pid = 0;
+    const bool ours = f != nullptr && std::fscanf(f, "%d", &pid) == 1 && pid == static_cast<int>(::getpid());
+    if (f != nullptr) std::fclose(f);
+    if (ours) ::unlink(path_.c_str());
+  }
+  PidFile(const PidFile&) = delete;
+  PidFile& operator=(const PidFile&) = delete;
+  bool ok() const { return ok_; }
+
+ private:
+  std::string path_;
+  bool ok_ = true;
+};
+
+/// Graceful stop (SIGTERM, SIGQUIT): every worker closes its listeners and idle connections,
+/// the others close after their current response; weir waits until none is left, the grace
+/// period is over, or SIGINT asks to stop now.
+void drainConnections(proxy::Runtime& rt, const sigset_t& signals, int sig) {
+  using Clock = std::chrono::steady_clock;
+  const auto grace = rt.config->global.grace;
+  const int open = rt.connections.load(std::memory_order_relaxed);
+  log::info("{}: graceful stop: no new connections; {} open, waiting up to {} ms for them", signalName(sig), open,
+            grace.count());
+  for (proxy::WorkerContext* w : rt.workers) w->post([w] { w->beginDrain(); });
+  const auto start = Clock::now();
+  const auto deadline = start + grace;
+  while (rt.connections.load(std::memory_order_relaxed) > 0) {
+    const auto left = deadline - Clock::now();
+    if (left <= Clock::duration::zero()) {
+      log::warning("graceful stop: the grace period ({} ms) is over: closing {} connection(s)", grace.count(),
+                   rt.connections.load(std::memory_order_relaxed));
+      return;
+    }
+    // The count is polled; a signal meanwhile (SIGINT: now) is taken at once.
+    const auto wait = std::min<Clock::duration>(left, std::chrono::milliseconds(50));
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(wait).count();
+    const timespec ts{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
+    const int got = sigtimedwait(&signals, nullptr, &ts);
+    if (got == SIGINT) {
+      log::info("SIGINT during the graceful stop: closing {} connection(s) now",
+                rt.connections.load(std::memory_order_relaxed));
+      return;
+    }
+  }
+  log::info("graceful stop: every connection finished after {} ms",
+            std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count());
+}
+
 }  // namespace
 
 int Daemon::run() {
@@ -59,6 +134,7 @@ int Daemon::run() {
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGQUIT);
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
@@ -76,6 +152,8 @@ int Daemon::run() {
     rt->workers.push_back(contexts.back().get());
   }
   if (!openListeners(*rt, contexts)) return 1;
+  PidFile pidFile(pidFile_);
+  if (!pidFile.ok()) return 1;
   log::info("started version={} workers={} event_method={} maxconn={}", WEIR_VERSION, threads, workers[0]->method(),
             rt->maxconn);
   upstream::HealthChecker checker(rt->backends);
@@ -90,7 +168,11 @@ int Daemon::run() {
     log::info("SIGHUP: {} TLS bind(s) reloaded their certificates, {} kept the old ones", report.reloaded,
               report.errors.size());
   }
-  log::info("signal {} received, stopping", sig);
+  if (sig == SIGTERM || sig == SIGQUIT) {
+    drainConnections(*rt, signals, sig);
+  } else {
+    log::info("{}: stopping now", signalName(sig));
+  }
   for (auto& w : workers) w->stop();
   for (auto& w : workers) w->join();
   checker.stop();  // after the workers: the runtime API may post to it

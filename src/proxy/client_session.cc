@@ -65,6 +65,22 @@ void ClientSession::start() {
   else armTimer(TimerRole::kHttpRequest, feOptions_.timeout.http_request);
 }
 
+bool ClientSession::drain() {
+  if (state_ == State::kClosing || state_ == State::kTunnel) return false;
+  const bool between = state_ == State::kReadingHead && !requestParser_.messageStarted() &&
+                       evbuffer_get_length(bufferevent_get_input(client_.get())) == 0;
+  if (between) {
+    if (evbuffer_get_length(bufferevent_get_output(client_.get())) > 0) {
+      closeAfterFlush();  // replies still going out to pipelined requests finish first
+      return false;
+    }
+    destroy();  // idle keep-alive: nothing unread, nothing unsent
+    return true;
+  }
+  closeAfterResponse_ = true;  // Connection: close on the response, if its head is not out yet
+  return false;
+}
+
 void ClientSession::onClientRead(bufferevent*, void* self) { static_cast<ClientSession*>(self)->handleClientRead(); }
 void ClientSession::onClientWrite(bufferevent*, void* self) { static_cast<ClientSession*>(self)->handleClientWrite(); }
 void ClientSession::onClientEvent(bufferevent*, short what, void* self) {
@@ -234,7 +250,7 @@ void ClientSession::onRequestHead() {
   if (requestStart_ == Clock::time_point{}) requestStart_ = headDone_;
   armTimer(TimerRole::kNone, {});
   http::RequestHead& req = requestParser_.request();
-  closeAfterResponse_ = !req.keepAlive;
+  closeAfterResponse_ = !req.keepAlive || ctx_.draining();
   if (fe_.stats) {
     startStatsRequest(req);
     return;

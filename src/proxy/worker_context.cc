@@ -74,6 +74,18 @@ void WorkerContext::useCertificates(const BindRuntime& bind, std::shared_ptr<con
     if (l->bind == &bind) l->tls = tls;
 }
 
+void WorkerContext::beginDrain() {
+  draining_ = true;
+  listeners_.clear();  // the sockets close: the kernel sends new connections to nobody
+  std::vector<ClientSession*> open;
+  open.reserve(sessions_.size());
+  for (const auto& [session, owned] : sessions_) open.push_back(session);
+  size_t idle = 0;
+  for (ClientSession* session : open) idle += session->drain() ? 1 : 0;
+  log::info("graceful stop: worker {} closed its listeners and {} idle connection(s); {} to finish", worker_.index(),
+            idle, open.size() - idle);
+}
+
 void WorkerContext::onAccept(evconnlistener*, evutil_socket_t fd, sockaddr* sa, int len, void* listener) {
   auto* l = static_cast<Listener*>(listener);
   l->context->accept(*l, fd, sa, len);

@@ -315,7 +315,7 @@ int Process::terminate(std::chrono::milliseconds grace) {
   if (hasExited()) {
     return exitCode_;
   }
-  ::kill(pid_, SIGTERM);
+  ::kill(pid_, stopSignal_);
   if (waitExit(grace)) {
     return exitCode_;
   }

@@ -3,6 +3,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstddef>
 #include <filesystem>
 #include <map>
@@ -75,9 +76,12 @@ class Process {
   std::optional<int> waitExit(std::chrono::milliseconds timeout = kDefaultTimeout);
   /// The signal that ended the child, when one did.
   std::optional<int> exitSignal() const { return exitSignal_; }
-  /// SIGTERM, wait up to `grace`, then SIGKILL; always reaps. Returns the exit code (128+N for
-  /// signal N). Does nothing more once the child is reaped.
+  /// The stop signal (setStopSignal, SIGTERM by default), wait up to `grace`, then SIGKILL;
+  /// always reaps. Returns the exit code (128+N for signal N). Does nothing more once the
+  /// child is reaped.
   int terminate(std::chrono::milliseconds grace = std::chrono::seconds(3));
+  /// What terminate() (and so the destructor) sends first.
+  void setStopSignal(int signo) { stopSignal_ = signo; }
   /// SIGKILL and reap.
   int kill();
 
@@ -91,6 +95,7 @@ class Process {
   bool reaped_ = false;
   int exitCode_ = -1;
   std::optional<int> exitSignal_;
+  int stopSignal_ = SIGTERM;
 };
 
 /// What a one-shot command did.

@@ -110,6 +110,9 @@ WeirInstance::WeirInstance(std::string yaml, const Environment& extraEnv,
   std::vector<std::string> argv = {WEIR_BINARY, "-f", configPath_.string()};
   argv.insert(argv.end(), extraArgs.begin(), extraArgs.end());
   process_ = std::make_unique<Process>(std::move(argv), extraEnv);
+  // A test that ends with connections open must not wait for a graceful stop: SIGINT stops at
+  // once (stop() still sends SIGTERM).
+  process_->setStopSignal(SIGINT);
   waitUntilListening(yaml);
 }
 

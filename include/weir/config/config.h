@@ -67,6 +67,7 @@ struct GlobalConfig {
   LogFormat log_format = LogFormat::kHttpLog;
   HttpLimits limits;  // global.tune: { http_max_head, http_max_headers, http_max_uri }
   StaticCacheConfig static_cache;  // global.tune: { static_revalidate, static_cache_max_file, static_cache_size }
+  Millis grace{30000};  // SIGTERM: how long connections may take to finish before weir exits anyway
 };
 
 /// One certificate of a TLS bind: a PEM with the chain and the key, or `cert` + `key`.

@@ -48,6 +48,9 @@ class ClientSession {
 
   void start();
   const FrontendRuntime& frontend() const { return fe_; }
+  /// Graceful stop: an idle connection closes now (true); any other closes after its current
+  /// response (a tunnel runs until the grace period ends).
+  bool drain();
   /// A slot of `server`, handed over by its releaser to this session's queue ticket `waiter`.
   /// False when the session no longer waits under that ticket (the caller passes it on).
   bool takeGrantedSlot(const upstream::QueueWaiter& waiter, upstream::Server& server);

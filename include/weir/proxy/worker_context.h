@@ -37,6 +37,10 @@ class WorkerContext {
   /// From now on, this worker's handshakes on `bind` use `tls` (new certificates); those
   /// under way finish with the old ones.
   void useCertificates(const BindRuntime& bind, std::shared_ptr<const tls::TlsBind> tls);
+  /// Graceful stop, on this worker's thread: its listeners close, idle connections close, and
+  /// every other connection closes once its current response is out.
+  void beginDrain();
+  bool draining() const { return draining_; }
 
   event_base* base() const { return worker_.base(); }
   int index() const { return worker_.index(); }
@@ -124,6 +128,7 @@ class WorkerContext {
   std::vector<std::pair<std::chrono::milliseconds, const timeval*>> commonTimeouts_;
   std::deque<timeval> plainTimeouts_;  // stable addresses for durations past libevent's table
   bool accepting_ = true;
+  bool draining_ = false;
   uint64_t lastSessionId_ = 0;
   std::unordered_map<uint64_t, ClientSession*> waiting_;  // sessions waiting for a queue slot or a collapsed response
 };
