@@ -551,7 +551,7 @@ TEST(ConfigLoader, RejectsUnknownKeyWithSuggestion) {
 TEST(ConfigLoader, RejectsUnknownKeyListingTheValidOnes) {
   EXPECT_EQ(errorsBefore("global:\n  workers: 4\n"),
             Messages{"weir.yaml:2:3: global.workers: unknown key (expected one of: threads, "
-                     "maxconn, log, log_format, tune)"});
+                     "maxconn, log, log_format, tune, grace)"});
 }
 
 TEST(ConfigLoader, RejectsUnknownTopLevelKey) {
