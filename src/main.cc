@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "weir/base/log.h"
+#include "weir/config/config_diff.h"
 #include "weir/config/config_loader.h"
 #include "weir/daemon/daemon.h"
 #include "weir/route/route_explainer.h"
@@ -45,6 +46,9 @@ int main(int argc, char** argv) {
   bool checkOnly = false;
   app.add_option("-f,--config", configPath, "configuration file (YAML)")->check(CLI::ExistingFile);
   app.add_flag("-c,--check", checkOnly, "only check the configuration file and exit");
+  std::string diffAgainst;
+  app.add_option("--diff-against", diffAgainst, "with -c: also print what changes from this (running) config")
+      ->check(CLI::ExistingFile);
   std::string pidFile;
   app.add_option("--pidfile", pidFile, "write the process ID to this file while running");
   app.set_version_flag("-v,--version", fmt::format("weir {}", WEIR_VERSION));
@@ -74,6 +78,13 @@ int main(int argc, char** argv) {
   if (!config) return 1;
   if (checkOnly) {
     fmt::print("configuration is valid\n");
+    if (diffAgainst.empty()) return 0;
+    std::optional<weir::config::Config> before = loadOrReport(diffAgainst);
+    if (!before) return 1;
+    const std::vector<std::string> changes = weir::config::diffConfigs(*before, *config);
+    fmt::print("{}\n", changes.empty() ? fmt::format("no changes from {}", diffAgainst)
+                                       : fmt::format("changes from {}:", diffAgainst));
+    for (const std::string& line : changes) fmt::print("  {}\n", line);
     return 0;
   }
   weir::daemon::Daemon daemon(std::make_shared<const weir::config::Config>(std::move(*config)), pidFile);
