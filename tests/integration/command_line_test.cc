@@ -218,6 +218,23 @@ TEST_F(CommandLine, MaxconnPausesAcceptAtTheLimitAndResumesBelowIt) {
   EXPECT_EQ(afterClose.status, 200);
 }
 
+TEST(CommandLineDiff, CheckWithDiffAgainstPrintsWhatAReloadWouldChange) {
+  TempDir dir;
+  const std::string old = dir.writeFile("old.yaml", simpleConfig({"127.0.0.1:9001", "127.0.0.1:9002"})).string();
+  const std::string same = dir.writeFile("same.yaml", simpleConfig({"127.0.0.1:9001", "127.0.0.1:9002"})).string();
+  const std::string next = dir.writeFile("new.yaml", simpleConfig({"127.0.0.1:9001", "127.0.0.1:9003"}, "balance: leastconn")).string();
+  CommandResult r = runWeir({"-c", "-f", next, "--diff-against", old});
+  EXPECT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_NE(r.out.find("configuration is valid\nchanges from " + old + ":\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  ~ backend be: balance roundrobin -> leastconn\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  ~ server be/s2: address 127.0.0.1:9002 -> 127.0.0.1:9003\n"), std::string::npos) << r.out;
+  r = runWeir({"-c", "-f", same, "--diff-against", old});
+  EXPECT_NE(r.out.find("no changes from " + old), std::string::npos) << r.out;
+  const std::string broken = dir.writeFile("broken.yaml", "frontends: {}\n").string();
+  r = runWeir({"-c", "-f", broken, "--diff-against", old});
+  EXPECT_EQ(r.exitCode, 1) << "an invalid new config is reported, not diffed: " << r.out;
+}
+
 // --- signals -------------------------------------------------------------------------------
 
 TEST_F(CommandLine, SigtermStopsWeirWithExitCode0) {

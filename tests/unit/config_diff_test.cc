@@ -48,7 +48,7 @@ TEST(ConfigDiff, ListsAddedRemovedAndModifiedParts) {
       - return status 200 string ok if { path /health }
       - deny if { path_beg /admin }
     use_backend:
-      - api if api
+      - old if api
     default_backend: app
     timeout: { client: 5s }
 backends:
@@ -67,6 +67,8 @@ backends:
                 "- frontend web acl: api: path_beg /api",
                 "+ frontend web acl: api: path_beg /api/",
                 "~ frontend web: http_request reordered",
+                "- frontend web use_backend: api if api",
+                "+ frontend web use_backend: old if api",
                 "~ frontend web: timeout.client 50000ms -> 5000ms",
                 "- backend api",
                 "+ backend old",
