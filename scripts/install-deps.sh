@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   libevent-dev libssl-dev node-llhttp libyaml-cpp-dev libfmt-dev libre2-dev libcli11-dev libxxhash-dev nlohmann-json3-dev
+  libsystemd-dev openssl ca-certificates  # sd_notify; the TLS tests' and the bench's openssl CLI
   googletest libgtest-dev
   curl wrk haproxy nginx procps python3
   chromium prometheus  # the stats tests: the dashboard in headless Chromium, promtool check metrics

@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -160,14 +162,22 @@ int Daemon::run() {
   rt->checker = &checker;  // before the workers run: their runtime API may post to it at once
   checker.start();
   for (auto& w : workers) w->start(nullptr);
+  // systemd (Type=notify): started once every worker listens. A no-op without NOTIFY_SOCKET.
+  sd_notifyf(0, "READY=1\nSTATUS=%d worker(s), %zu frontend(s)\nMAINPID=%d", threads, rt->frontends.size(),
+             static_cast<int>(::getpid()));
 
   int sig = 0;
   while (sigwait(&signals, &sig) == 0 && sig == SIGHUP) {
+    timespec now{};
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%lld", static_cast<long long>(now.tv_sec) * 1000000 + now.tv_nsec / 1000);
     // The config itself is not reloaded yet: SIGHUP reads the certificate files again.
     const proxy::CertificateReload report = proxy::reloadCertificates(*rt);
     log::info("SIGHUP: {} TLS bind(s) reloaded their certificates, {} kept the old ones", report.reloaded,
               report.errors.size());
+    sd_notify(0, "READY=1");
   }
+  sd_notifyf(0, "STOPPING=1\nSTATUS=stopping (%s)", signalName(sig));
   if (sig == SIGTERM || sig == SIGQUIT) {
     drainConnections(*rt, signals, sig);
   } else {
