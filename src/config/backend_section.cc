@@ -61,8 +61,8 @@ void checkServerTls(const YamlCursor& item, const KeySet& seen, const std::strin
   if (!tls.ca_file.empty() && std::filesystem::path(tls.ca_file).is_relative() && !baseDir.empty())
     tls.ca_file = (std::filesystem::path(baseDir) / tls.ca_file).string();
   std::string why;
-  std::optional<net::HostPort> hp = net::splitHostPort(server->address_text, &why);
-  if (hp && !tls::ClientTls::build(tls, hp->host, &why)) item.error(why);
+  // An unusable address was reported when it was read.
+  if (server->address.port() != 0 && !tls::ClientTls::forServer(*server, &why)) item.error(why);
 }
 
 ServerConfig loadServer(const YamlCursor& item, const std::string& baseDir, ServerNames* names) {

@@ -25,8 +25,7 @@ std::unique_ptr<Runtime> buildRuntime(std::shared_ptr<const config::Config> conf
       const config::ServerConfig& sc = bc.servers[j];
       if (!sc.tls.enabled) continue;
       std::string error;
-      std::optional<net::HostPort> hp = net::splitHostPort(sc.address_text, &error);
-      std::shared_ptr<const tls::ClientTls> tls = hp ? tls::ClientTls::build(sc.tls, hp->host, &error) : nullptr;
+      std::shared_ptr<const tls::ClientTls> tls = tls::ClientTls::forServer(sc, &error);
       if (!tls) {  // the CA file changed since the config was checked
         log::error("backend {} server {}: {}", bc.name, sc.name, error);
         return nullptr;

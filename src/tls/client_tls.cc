@@ -26,8 +26,11 @@ unsigned long takeTlsError(bufferevent* bev) {
   return first;
 }
 
-std::shared_ptr<const ClientTls> ClientTls::build(const config::ServerTlsConfig& cfg, const std::string& host,
-                                                  std::string* error) {
+std::shared_ptr<const ClientTls> ClientTls::forServer(const config::ServerConfig& server, std::string* error) {
+  const std::optional<net::HostPort> hp = net::splitHostPort(server.address_text, error);
+  if (!hp) return nullptr;
+  const config::ServerTlsConfig& cfg = server.tls;
+  const std::string& host = hp->host;
   std::shared_ptr<ClientTls> tls(new ClientTls());
   tls->ctx_.reset(SSL_CTX_new(TLS_client_method()));
   SSL_CTX* ctx = tls->ctx_.get();

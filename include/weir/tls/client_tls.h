@@ -22,10 +22,9 @@ unsigned long takeTlsError(bufferevent* bev);
 
 class ClientTls {
  public:
-  /// `host`: the host part of the server's address as written. nullptr with *error when the
-  /// CA file cannot be used or an ALPN name is invalid.
-  static std::shared_ptr<const ClientTls> build(const config::ServerTlsConfig& cfg, const std::string& host,
-                                                std::string* error);
+  /// For `server` (its `tls` keys; the host of its address as written names it). nullptr with
+  /// *error when the CA file cannot be used, an ALPN name is invalid or no name can be checked.
+  static std::shared_ptr<const ClientTls> forServer(const config::ServerConfig& server, std::string* error);
 
   /// A client SSL for one new connection, with SNI and the name to verify (nullptr when
   /// OpenSSL is out of memory).
