@@ -15,6 +15,7 @@
 #include "support/http_get.h"
 #include "support/process.h"
 #include "support/simple_config.h"
+#include "support/stats_csv.h"
 #include "support/tcp_client.h"
 #include "support/temp_dir.h"
 #include "support/wait_for.h"
@@ -24,34 +25,6 @@ namespace weir::test {
 namespace {
 
 const std::string kAuth = "Authorization: Basic YWRtaW46czNjcmV0";  // admin:s3cret
-
-/// A CSV line split on commas (the test's values hold none).
-std::vector<std::string> cells(const std::string& line) {
-  std::vector<std::string> out;
-  std::string cell;
-  std::istringstream in(line);
-  while (std::getline(in, cell, ',')) out.push_back(cell);
-  return out;
-}
-
-/// The CSV as rows of name -> value, keyed by "pxname/svname".
-std::map<std::string, std::map<std::string, std::string>> parseCsv(const std::string& csv) {
-  std::istringstream in(csv);
-  std::string headerLine;
-  std::getline(in, headerLine);
-  EXPECT_TRUE(headerLine.starts_with("# pxname,svname,")) << headerLine;
-  const std::vector<std::string> names = cells(headerLine.substr(2));
-  std::map<std::string, std::map<std::string, std::string>> rows;
-  std::string line;
-  while (std::getline(in, line)) {
-    EXPECT_EQ(line.back(), ',') << "HAProxy ends every line with a comma";
-    std::vector<std::string> values = cells(line);
-    values.resize(names.size());
-    auto& row = rows[values[0] + "/" + values[1]];
-    for (size_t i = 0; i < names.size(); ++i) row[names[i]] = values[i];
-  }
-  return rows;
-}
 
 class StatsTest : public ::testing::Test {
  protected:
@@ -83,7 +56,7 @@ stats:
 
   /// Waits until the CSV shows `server` of `app` with `status` (the checks run every 200 ms).
   bool waitForStatus(const std::string& server, const std::string& status) {
-    return waitFor([&] { return parseCsv(stats("/stats;csv").body)["app/" + server]["status"] == status; }, kDefaultTimeout);
+    return waitFor([&] { return parseStatsCsv(stats("/stats;csv").body)["app/" + server]["status"] == status; }, kDefaultTimeout);
   }
 };
 
@@ -102,7 +75,7 @@ TEST_F(StatsTest, CountsMatchTheTrafficSent) {
     ASSERT_TRUE(garbage.send("NOT HTTP\r\n\r\n"));
     EXPECT_EQ(garbage.readResponse().status, 400);
   }
-  auto rows = parseCsv(stats("/stats;csv").body);
+  auto rows = parseStatsCsv(stats("/stats;csv").body);
   auto& fe = rows["web/FRONTEND"];
   EXPECT_EQ(fe["ereq"], "1");
   EXPECT_EQ(fe["req_tot"], "101");

@@ -14,11 +14,11 @@
 #include <unistd.h>
 
 #include <map>
-#include <sstream>
 #include <string>
 
 #include "support/fake_backend.h"
 #include "support/http_get.h"
+#include "support/stats_csv.h"
 #include "support/temp_dir.h"
 #include "support/test_certificates.h"
 #include "support/wait_for.h"
@@ -28,24 +28,6 @@ namespace weir::test {
 namespace {
 
 namespace certs = tls::testing;
-
-/// The value of `field` in `row` ("pxname,svname,...") of a HAProxy CSV.
-std::string csvField(const std::string& csv, const std::string& row, const std::string& field) {
-  std::istringstream lines(csv);
-  std::string header;
-  std::getline(lines, header);
-  std::vector<std::string> names;
-  std::istringstream h(header.substr(2));
-  for (std::string cell; std::getline(h, cell, ',');) names.push_back(cell);
-  for (std::string line; std::getline(lines, line);) {
-    if (!line.starts_with(row + ",")) continue;
-    std::istringstream cells(line);
-    size_t i = 0;
-    for (std::string cell; std::getline(cells, cell, ','); ++i)
-      if (i < names.size() && names[i] == field) return cell;
-  }
-  return "";
-}
 
 class TlsUpstreamTest : public ::testing::Test {
  protected:
@@ -106,20 +88,20 @@ TEST_F(TlsUpstreamTest, VerifiedAgainstTheCaFileWithItsNameAndReused) {
   // Three requests (one per client connection), one TLS connection: the edge kept it idle
   // and reused it.
   const std::string csv = httpGet(terminator_.port("stats"), "/stats;csv").body;
-  EXPECT_EQ(csvField(csv, "tls_in,FRONTEND", "req_tot"), "3") << csv;
-  EXPECT_EQ(csvField(csv, "tls_in,FRONTEND", "stot"), "1") << csv;
+  EXPECT_EQ(parseStatsCsv(csv)["tls_in/FRONTEND"]["req_tot"], "3") << csv;
+  EXPECT_EQ(parseStatsCsv(csv)["tls_in/FRONTEND"]["stot"], "1") << csv;
 }
 
 TEST_F(TlsUpstreamTest, ChecksRunOverTls) {
   auto weir = edge(tlsServer(), fmt::format(", ssl: true, ca_file: \"{}\", sni: backend.test", pem_),
                    "    health_check: { http: GET /, interval: 200ms, rise: 1, fall: 1 }\n");
   EXPECT_TRUE(waitFor(
-      [&] { return csvField(httpGet(weir->port("stats"), "/stats;csv").body, "secure,s1", "check_status") == "L7OK"; },
+      [&] { return parseStatsCsv(httpGet(weir->port("stats"), "/stats;csv").body)["secure/s1"]["check_status"] == "L7OK"; },
       kDefaultTimeout));
   auto wrongName = edge(tlsServer(), fmt::format(", ssl: true, ca_file: \"{}\", sni: other.test", pem_),
                         "    health_check: { http: GET /, interval: 200ms, rise: 1, fall: 1 }\n");
   EXPECT_TRUE(waitFor(
-      [&] { return csvField(httpGet(wrongName->port("stats"), "/stats;csv").body, "secure,s1", "check_status") == "L6RSP"; },
+      [&] { return parseStatsCsv(httpGet(wrongName->port("stats"), "/stats;csv").body)["secure/s1"]["check_status"] == "L6RSP"; },
       kDefaultTimeout));
 }
 
