@@ -17,25 +17,47 @@ constexpr std::array kBalances{BalanceAlgorithm::kRoundRobin, BalanceAlgorithm::
 /// Server name -> line of its first definition, within one backend.
 using ServerNames = std::map<std::string, int, std::less<>>;
 
+/// Servers a `resolve: true` entry may fill when it has no `count`.
+constexpr int kDefaultResolvedSlots = 8;
+
 void readBalance(const YamlCursor& value, BalanceAlgorithm* balance) {
   const std::optional<size_t> index = value.readChoice(kBalanceNames);
   if (!index) return;
   *balance = kBalances[*index];
 }
 
-void readServerName(const YamlCursor& value, ServerNames* names, std::string* name) {
+/// Claims `name` within the backend; a second server of that name is an error at `at`.
+void claimServerName(const YamlCursor& at, ServerNames* names, const std::string& name) {
+  auto [it, inserted] = names->emplace(name, at.pos().line);
+  if (!inserted) at.error("duplicate server name '" + name + "', first defined at line " + std::to_string(it->second));
+}
+
+std::optional<std::string> readName(const YamlCursor& value) {
   std::optional<std::string> text = value.readString();
-  if (!text) return;
+  if (!text) return std::nullopt;
   if (std::optional<std::string> invalid = nameError(*text)) {
     value.error(*invalid);
-    return;
+    return std::nullopt;
   }
-  auto [it, inserted] = names->emplace(*text, value.pos().line);
-  if (!inserted) {
-    value.error("duplicate server name '" + *text + "', first defined at line " +
-                std::to_string(it->second));
-  }
-  *name = std::move(*text);
+  return text;
+}
+
+/// `template: {prefix, count, address}`, HAProxy's server-template: `count` servers named
+/// PREFIX1..PREFIXn, filled from the DNS answer for `address`.
+void readTemplate(const YamlCursor& v, ServerConfig* server, std::optional<YamlCursor>* address) {
+  if (!v.expect(NodeKind::kMapping)) return;
+  server->resolve = true;
+  server->templated = true;
+  const std::vector<KeyRule> rules{
+      {"prefix", [&](const YamlCursor& p) { server->name = readName(p).value_or(""); }},
+      {"count",
+       [&](const YamlCursor& c) {
+         if (auto n = c.readInt(1, 256)) server->slots = static_cast<int>(*n);
+       }},
+      {"address", [&](const YamlCursor& a) { address->emplace(a); }},
+  };
+  const KeySet seen = v.readKeys(rules);
+  for (const char* key : {"prefix", "count", "address"}) v.require(seen, key);
 }
 
 /// `alpn`: one protocol name or a list of them.
@@ -62,7 +84,23 @@ void checkServerTls(const YamlCursor& item, const KeySet& seen, const std::strin
     tls.ca_file = (std::filesystem::path(baseDir) / tls.ca_file).string();
   std::string why;
   // An unusable address was reported when it was read.
-  if (server->address.port() != 0 && !tls::ClientTls::forServer(*server, &why)) item.error(why);
+  const bool addressRead = server->resolve ? !server->address_text.empty() : server->address.port() != 0;
+  if (addressRead && !tls::ClientTls::forServer(*server, &why)) item.error(why);
+}
+
+/// The keys that only a discovered server (resolve: true or a template) may have.
+void checkDiscovery(const YamlCursor& item, const KeySet& seen, ServerConfig* server) {
+  if (seen.count("template")) {
+    for (const char* key : {"name", "address", "resolve", "count"})
+      if (seen.count(key)) item.error(std::string(key) + ": a template has its own prefix, count and address");
+    return;
+  }
+  if (!server->resolve) {
+    for (const char* key : {"count", "resolve_interval"})
+      if (seen.count(key)) item.error(std::string(key) + " needs resolve: true");
+    return;
+  }
+  if (!seen.count("count")) server->slots = kDefaultResolvedSlots;
 }
 
 ServerConfig loadServer(const YamlCursor& item, const std::string& baseDir, ServerNames* names) {
@@ -70,12 +108,24 @@ ServerConfig loadServer(const YamlCursor& item, const std::string& baseDir, Serv
   ServerConfig server;
   server.pos = item.pos();
   if (!item.expect(NodeKind::kMapping)) return server;
+  // Read once every key is known: a resolved address is not looked up at load.
+  std::optional<YamlCursor> address;
+  std::optional<YamlCursor> name;
   const std::vector<KeyRule> rules{
-      {"name", [&](const YamlCursor& v) { readServerName(v, names, &server.name); }},
-      {"address",
+      {"name", [&](const YamlCursor& v) { name.emplace(v); }},
+      {"address", [&](const YamlCursor& v) { address.emplace(v); }},
+      {"template", [&](const YamlCursor& v) { readTemplate(v, &server, &address); }},
+      {"resolve",
        [&](const YamlCursor& v) {
-         auto address = readAddress(v, AddressUse::kServer, &server.address_text);
-         if (address) server.address = *address;
+         if (auto b = v.readBool()) server.resolve = *b;
+       }},
+      {"count",
+       [&](const YamlCursor& v) {
+         if (auto n = v.readInt(1, 256)) server.slots = static_cast<int>(*n);
+       }},
+      {"resolve_interval",
+       [&](const YamlCursor& v) {
+         if (auto d = v.readDuration()) server.resolve_interval = *d;
        }},
       {"weight",
        [&](const YamlCursor& v) {
@@ -106,8 +156,22 @@ ServerConfig loadServer(const YamlCursor& item, const std::string& baseDir, Serv
       {"alpn", [&](const YamlCursor& v) { readAlpn(v, &server.tls.alpn); }},
   };
   const KeySet seen = item.readKeys(rules);
-  item.require(seen, "name");
-  item.require(seen, "address");
+  checkDiscovery(item, seen, &server);
+  if (!seen.count("template")) {
+    item.require(seen, "name");
+    item.require(seen, "address");
+  }
+  if (name) server.name = readName(*name).value_or("");
+  if (!server.name.empty()) {
+    const YamlCursor& at = name ? *name : item;
+    for (int i = 0; i < (server.resolve ? server.slots : 1); ++i)
+      claimServerName(at, names, server.resolve ? discoveredServerName(server, i) : server.name);
+  }
+  if (address && server.resolve) {
+    if (!readServerHostPort(*address, &server.address_text)) server.address_text.clear();
+  } else if (address) {
+    if (auto resolved = readAddress(*address, AddressUse::kServer, &server.address_text)) server.address = *resolved;
+  }
   checkServerTls(item, seen, baseDir, &server);
   return server;
 }

@@ -49,6 +49,18 @@ std::string text(const ServerTlsConfig& t) {
                      text(t.sni), text(alpn));
 }
 
+std::string text(const std::vector<std::string>& list) {
+  std::string out;
+  for (const std::string& item : list) out += (out.empty() ? "" : ", ") + item;
+  return "[" + out + "]";
+}
+
+/// How a server's address is used: resolved once, or asked again for its discovered servers.
+std::string discovery(const ServerConfig& s) {
+  if (!s.resolve) return "resolved at start";
+  return fmt::format("{} {} slot(s) every {}", s.templated ? "template of" : "resolve:", s.slots, text(s.resolve_interval));
+}
+
 /// Collects the lines; `scope` names what the next fields belong to ("backend api").
 class Diff {
  public:
@@ -103,6 +115,7 @@ class Diff {
 
   void server(const std::string& scope, const ServerConfig& a, const ServerConfig& b) {
     field(scope, "address", a.address_text, b.address_text);
+    field(scope, "discovery", discovery(a), discovery(b));
     field(scope, "weight", a.weight, b.weight);
     field(scope, "maxconn", a.maxconn, b.maxconn);
     field(scope, "backup", a.backup, b.backup);
@@ -164,6 +177,7 @@ std::vector<std::string> diffConfigs(const Config& before, const Config& after) 
   d.field("global", "maxconn", before.global.maxconn, after.global.maxconn);
   d.field("global", "log", before.global.log, after.global.log);
   d.field("global", "grace", before.global.grace, after.global.grace);
+  d.field("global", "resolvers", before.global.resolvers, after.global.resolvers);
   d.options("defaults", before.defaults, after.defaults);
   d.named(before.frontends, after.frontends, "frontend ",
           [&](const FrontendConfig& a, const FrontendConfig& b) { d.frontend(a, b); });

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <limits>
 
+#include <event2/util.h>
+
 #include "sections.h"
 
 namespace weir::config {
@@ -77,6 +79,22 @@ void loadTune(const YamlCursor& section, HttpLimits* limits, StaticCacheConfig* 
   section.readKeys(rules);
 }
 
+/// `resolvers`: the name servers DNS discovery asks, numeric ("IP", "IP:port", "[IPv6]:port").
+void readResolvers(const YamlCursor& list, std::vector<std::string>* resolvers) {
+  if (!list.expect(NodeKind::kSequence)) return;
+  for (const YamlCursor& item : list.items()) {
+    std::optional<std::string> text = item.readString();
+    if (!text) continue;
+    sockaddr_storage ss{};
+    int len = sizeof(ss);
+    if (evutil_parse_sockaddr_port(text->c_str(), reinterpret_cast<sockaddr*>(&ss), &len) != 0) {
+      item.error("'" + *text + "' is not a numeric IP or IP:port (a name server is not looked up by name)");
+      continue;
+    }
+    resolvers->push_back(std::move(*text));
+  }
+}
+
 }  // namespace
 
 void loadGlobal(const YamlCursor& section, GlobalConfig* global) {
@@ -94,6 +112,7 @@ void loadGlobal(const YamlCursor& section, GlobalConfig* global) {
        [global](const YamlCursor& v) {
          if (auto d = v.readDuration(true)) global->grace = *d;
        }},
+      {"resolvers", [global](const YamlCursor& v) { readResolvers(v, &global->resolvers); }},
   };
   section.readKeys(rules);
 }

@@ -55,5 +55,7 @@ void loadStats(const YamlCursor& section, Config* config);
 enum class AddressUse { kBind, kServer };
 /// Reads "host:port" (CONFIG.md forms) and resolves it. *text gets the value as written.
 std::optional<net::Address> readAddress(const YamlCursor& value, AddressUse use, std::string* text);
+/// Reads a server's "host:port" without resolving it (DNS discovery looks it up at run time).
+std::optional<net::HostPort> readServerHostPort(const YamlCursor& value, std::string* text);
 
 }  // namespace weir::config

@@ -16,13 +16,15 @@ std::optional<std::string> nameError(const std::string& name) {
   return "'" + name + "' is not a valid name (use letters, digits, '-', '_', '.', ':')";
 }
 
-std::optional<net::Address> readAddress(const YamlCursor& value, AddressUse use,
-                                        std::string* text) {
+namespace {
+
+/// "host:port" checked for `use`; nullopt (reported) when it is not one.
+std::optional<net::HostPort> readHostPort(const YamlCursor& value, AddressUse use, std::string* text) {
   std::optional<std::string> written = value.readString();
   if (!written) return std::nullopt;
   *text = *written;
   std::string failure;
-  const std::optional<net::HostPort> host_port = net::splitHostPort(*written, &failure);
+  std::optional<net::HostPort> host_port = net::splitHostPort(*written, &failure);
   if (!host_port) {
     value.error("invalid address '" + *written + "': " + failure);
     return std::nullopt;
@@ -35,9 +37,22 @@ std::optional<net::Address> readAddress(const YamlCursor& value, AddressUse use,
     value.error("invalid address '" + *written + "': a server needs a port other than 0");
     return std::nullopt;
   }
+  return host_port;
+}
+
+}  // namespace
+
+std::optional<net::Address> readAddress(const YamlCursor& value, AddressUse use, std::string* text) {
+  const std::optional<net::HostPort> host_port = readHostPort(value, use, text);
+  if (!host_port) return std::nullopt;
+  std::string failure;
   std::optional<net::Address> address = net::resolve(*host_port, &failure);
   if (!address) value.error(failure);
   return address;
+}
+
+std::optional<net::HostPort> readServerHostPort(const YamlCursor& value, std::string* text) {
+  return readHostPort(value, AddressUse::kServer, text);
 }
 
 }  // namespace weir::config

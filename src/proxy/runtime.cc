@@ -19,18 +19,23 @@ std::unique_ptr<Runtime> buildRuntime(std::shared_ptr<const config::Config> conf
   for (size_t i = 0; i < config->backends.size(); ++i)
     rt->backends.push_back(std::make_unique<upstream::Backend>(config->backends[i], static_cast<int>(i), nextId));
   rt->serverCount = nextId;
-  for (size_t i = 0; i < config->backends.size(); ++i) {
-    const config::BackendConfig& bc = config->backends[i];
-    for (size_t j = 0; j < bc.servers.size(); ++j) {
-      const config::ServerConfig& sc = bc.servers[j];
-      if (!sc.tls.enabled) continue;
-      std::string error;
-      std::shared_ptr<const tls::ClientTls> tls = tls::ClientTls::forServer(sc, &error);
-      if (!tls) {  // the CA file changed since the config was checked
-        log::error("backend {} server {}: {}", bc.name, sc.name, error);
-        return nullptr;
+  for (auto& backend : rt->backends) {
+    // One context per config entry: the slots of a discovered entry share it.
+    const config::ServerConfig* built = nullptr;
+    std::shared_ptr<const tls::ClientTls> tls;
+    for (const auto& server : backend->servers()) {
+      const config::ServerConfig* sc = server->config();
+      if (sc == nullptr || !sc->tls.enabled) continue;
+      if (sc != built) {
+        std::string error;
+        tls = tls::ClientTls::forServer(*sc, &error);
+        built = sc;
+        if (!tls) {  // the CA file changed since the config was checked
+          log::error("backend {} server {}: {}", backend->name(), sc->name, error);
+          return nullptr;
+        }
       }
-      rt->backends[i]->server(static_cast<int>(j)).setTls(std::move(tls));
+      server->setTls(tls);
     }
   }
   for (size_t i = 0; i < config->caches.size(); ++i) rt->collapsers.push_back(std::make_unique<cache::MissCollapser>());

@@ -15,6 +15,7 @@
 #include "weir/proxy/cache_admin.h"
 #include "weir/proxy/certificate_reload.h"
 #include "weir/proxy/worker_context.h"
+#include "weir/proxy/server_slots.h"
 #include "weir/proxy/worker_fanout.h"
 #include "weir/stats/snapshot.h"
 
@@ -184,8 +185,10 @@ stats::StatsReply addServer(Runtime& rt, const Params& params, bool fromForm, co
   std::lock_guard lock(rt.serverSlotsMutex);
   upstream::Server* slot = nullptr;
   for (auto& s : backend->servers()) {
-    if (s->inUse() && s->name() == name) return error(409, fmt::format("{}/{} exists already", backendName, name));
-    if (slot == nullptr && !s->inUse() && s->isFree() && !s->backup()) slot = s.get();
+    // A DNS slot's name is taken even while its slot is empty: the next answer may fill it.
+    if ((s->inUse() || s->discovered()) && s->name() == name)
+      return error(409, fmt::format("{}/{} exists already", backendName, name));
+    if (slot == nullptr && !s->inUse() && s->isFree() && !s->backup() && !s->discovered()) slot = s.get();
   }
   if (slot == nullptr) return error(409, fmt::format("backend {} has no free slot: raise its spare_servers", backendName));
   const bool checkDown = backend->healthCheck().enabled && !backend->healthCheck().initUp;
@@ -200,6 +203,7 @@ std::optional<stats::StatsReply> removeServer(Runtime& rt, WorkerContext& ctx, c
                                               const std::string& returnTo, RuntimeApi::Later later) {
   upstream::Server* sv = t.server;
   const std::string who = fmt::format("{}/{}", t.backend->name(), sv->name());
+  if (sv->discovered()) return error(409, who + " was found by DNS: it leaves when the DNS answer drops it");
   if (sv->shared().admin.load(std::memory_order_relaxed) != upstream::AdminState::kMaint)
     return error(409, "put the server in maint first (state: maint), as HAProxy asks");
   {
@@ -208,13 +212,9 @@ std::optional<stats::StatsReply> removeServer(Runtime& rt, WorkerContext& ctx, c
     if (!sv->tryVacate()) return error(409, "requests are still in flight: wait for them");
   }
   log::info("runtime API: server {} removed", who);
-  gatherFromWorkers<bool>(
-      rt, ctx, [sv](WorkerContext& w) { return w.forgetServer(*sv), true; },
-      [&rt, sv, later, fromForm, returnTo, who](std::vector<bool>) {
-        if (rt.checker != nullptr) rt.checker->post([sv] { sv->markFree(); });
-        else sv->markFree();
-        later(changed(fromForm, returnTo, {{"server", who}, {"removed", true}}));
-      });
+  freeVacatedSlot(rt, ctx, *sv, [later, fromForm, returnTo, who] {
+    later(changed(fromForm, returnTo, {{"server", who}, {"removed", true}}));
+  });
   return std::nullopt;
 }
 

@@ -5,6 +5,7 @@
 #include "weir/base/log.h"
 #include "weir/base/time_util.h"
 #include "weir/proxy/client_session.h"
+#include "weir/proxy/dns_discovery.h"
 #include "weir/stats/snapshot.h"
 
 namespace weir::proxy {
@@ -36,9 +37,11 @@ WorkerContext::WorkerContext(event::Worker& worker, Runtime& runtime)
     const timeval period{static_cast<time_t>(tls::TicketKeyRing::kRotation.count()), 0};
     evtimer_add(ticketRotator_.get(), &period);
   }
+  if (worker.index() == 0) discovery_ = DnsDiscovery::create(*this);
 }
 
 WorkerContext::~WorkerContext() {
+  discovery_.reset();
   listeners_.clear();
   sessions_.clear();
   graveyard_.clear();

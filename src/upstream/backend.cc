@@ -9,8 +9,10 @@ namespace {
 std::unique_ptr<HashRing> buildRing(const std::vector<Server*>& servers) {
   std::vector<HashRing::Member> members;
   members.reserve(servers.size());
-  for (size_t i = 0; i < servers.size(); ++i)  // empty slots stay off the ring (see the loader)
-    if (servers[i]->inUse()) members.push_back({servers[i]->name(), servers[i]->weight(), static_cast<int>(i)});
+  // Empty runtime-API slots stay off the ring (see the loader); DNS slots have their names
+  // from the start, so the ring need not change as the answer does.
+  for (size_t i = 0; i < servers.size(); ++i)
+    if (servers[i]->inUse() || servers[i]->discovered()) members.push_back({servers[i]->name(), servers[i]->weight(), static_cast<int>(i)});
   return std::make_unique<HashRing>(members);
 }
 
@@ -29,8 +31,17 @@ Backend::Backend(const config::BackendConfig& cfg, int index, int& nextGlobalId)
       failTimeoutMs_(cfg.fail_timeout.count()),
       queue_(cfg.maxqueue),
       health_(cfg.health) {
-  for (size_t i = 0; i < cfg.servers.size(); ++i) {
-    servers_.push_back(std::make_unique<Server>(cfg.servers[i], static_cast<int>(i), nextGlobalId++));
+  for (const config::ServerConfig& sc : cfg.servers) {
+    if (sc.resolve) {
+      Discovery& d = discoveries_.emplace_back(Discovery{&sc, {}});
+      for (int slot = 0; slot < sc.slots; ++slot) {
+        servers_.push_back(Server::discoveredSlot(sc, slot, static_cast<int>(servers_.size()), nextGlobalId++));
+        d.slots.push_back(servers_.back().get());
+        (sc.backup ? backups_ : primaries_).servers.push_back(servers_.back().get());
+      }
+      continue;
+    }
+    servers_.push_back(std::make_unique<Server>(sc, static_cast<int>(servers_.size()), nextGlobalId++));
     (servers_.back()->backup() ? backups_ : primaries_).servers.push_back(servers_.back().get());
     // init_state: down: no traffic until the checks have seen the server rise.
     if (health_.enabled && !health_.initUp) servers_.back()->shared().checkDown.store(true, std::memory_order_relaxed);

@@ -21,6 +21,7 @@ Server::Server(const config::ServerConfig& cfg, int index, int globalId)
       configuredWeight_(cfg.weight),
       maxconn_(cfg.maxconn),
       backup_(cfg.backup),
+      config_(&cfg),
       slowstartMs_(cfg.slowstart.value_or(config::Millis(0)).count()),
       index_(index),
       globalId_(globalId) {}
@@ -29,9 +30,19 @@ std::unique_ptr<Server> Server::spareSlot(int index, int globalId, bool backup) 
   config::ServerConfig none;
   none.backup = backup;
   auto slot = std::make_unique<Server>(none, index, globalId);
+  slot->config_ = nullptr;  // `none` is gone with this function
   slot->shared_.inUse.store(false, kRelaxed);
   slot->shared_.slotFree.store(true, kRelaxed);
   return slot;
+}
+
+std::unique_ptr<Server> Server::discoveredSlot(const config::ServerConfig& cfg, int slot, int index, int globalId) {
+  auto server = std::make_unique<Server>(cfg, index, globalId);
+  server->name_ = config::discoveredServerName(cfg, slot);
+  server->discovered_ = true;
+  server->shared_.inUse.store(false, kRelaxed);
+  server->shared_.slotFree.store(true, kRelaxed);
+  return server;
 }
 
 void Server::occupy(const std::string& name, const net::Address& address, int weight, int maxconn, bool checkDown) {
@@ -40,6 +51,17 @@ void Server::occupy(const std::string& name, const net::Address& address, int we
   weight_.store(weight, kRelaxed);
   configuredWeight_ = weight;
   maxconn_.store(maxconn, kRelaxed);
+  tls_.reset();  // servers added at run time speak plain HTTP; the slot may have held a TLS one
+  startAfresh(checkDown);
+}
+
+void Server::occupyDiscovered(const net::Address& address, bool checkDown) {
+  address_ = address;
+  weight_.store(configuredWeight_, kRelaxed);
+  startAfresh(checkDown);
+}
+
+void Server::startAfresh(bool checkDown) {
   shared_.fails.store(0, kRelaxed);
   shared_.failWindowStartMs.store(0, kRelaxed);
   shared_.downUntilMs.store(0, kRelaxed);
@@ -52,7 +74,6 @@ void Server::occupy(const std::string& name, const net::Address& address, int we
   shared_.admin.store(AdminState::kReady, kRelaxed);
   shared_.checksDisabled.store(false, kRelaxed);
   health_.reset(checkDown ? "DOWN" : "UP");
-  tls_.reset();  // servers added at run time speak plain HTTP; the slot may have held a TLS one
   shared_.slotFree.store(false, kRelaxed);
   shared_.generation.fetch_add(1, kRelaxed);
   shared_.inUse.store(true, std::memory_order_release);  // publishes everything above

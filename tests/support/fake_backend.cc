@@ -53,12 +53,12 @@ FakeBackend::~FakeBackend() = default;
 FakeBackend::FakeBackend(FakeBackend&&) noexcept = default;
 FakeBackend& FakeBackend::operator=(FakeBackend&&) noexcept = default;
 
-std::string FakeBackend::address() const { return "127.0.0.1:" + std::to_string(port_); }
+std::string FakeBackend::address() const { return options_.host + ":" + std::to_string(port_); }
 
 std::vector<std::string> FakeBackend::commandLine(std::uint16_t port,
                                                   const std::string& recordFile) const {
   std::vector<std::string> argv = {FAKE_BACKEND_BINARY, "--name",   name_,
-                                   "--listen",          "127.0.0.1:" + std::to_string(port),
+                                   "--listen",          options_.host + ":" + std::to_string(port),
                                    "--record",          recordFile};
   if (options_.threads > 0) {
     argv.insert(argv.end(), {"--threads", std::to_string(options_.threads)});
@@ -79,7 +79,7 @@ void FakeBackend::start() {
   ++starts_;
   const std::string recordFile = dir_.filePath("record-" + std::to_string(starts_)).string();
   process_ = std::make_unique<Process>(commandLine(port_, recordFile));
-  static const std::regex kListening(R"(^listening 127\.0\.0\.1:([0-9]+)$)");
+  static const std::regex kListening(R"(^listening [0-9.]+:([0-9]+)$)");
   const auto match = process_->waitForOutput(kListening, Stream::Stdout, kStartTimeout);
   if (!match) {
     const std::string stderrText = process_->stderrText();

@@ -18,6 +18,7 @@ struct FakeBackendOptions {
   std::vector<std::string> routes;  // "PATH=SPEC", each passed as --route PATH=SPEC
   int threads = 0;                  // --threads N when > 0
   std::uint16_t port = 0;           // 0: the backend picks a free port
+  std::string host = "127.0.0.1";   // another loopback address: servers told apart by IP (DNS tests)
   int idleTimeoutMs = 0;            // --idle-timeout MS when > 0: closes idle keep-alive connections
 };
 

@@ -335,6 +335,53 @@ TEST(ConfigLoader, ResolvesServerHostnameAtLoad) {
   EXPECT_EQ(s.address.port(), 9001);
 }
 
+TEST(ConfigLoader, ReadsDiscoveredServersWithoutLookingThemUp) {
+  const LoadResult r = load(std::string("global: { resolvers: [\"127.0.0.1:5353\", \"[::1]\"] }\n") + kFrontend +
+                            R"(backends:
+  app:
+    balance: source
+    servers:
+      - { name: web, address: "nowhere.invalid:80", resolve: true, resolve_interval: 2s, maxconn: 7 }
+      - { template: { prefix: app, count: 3, address: "app.invalid:8080" }, weight: 5, backup: true }
+      - { name: s1, address: "127.0.0.1:9001" }
+)");
+  ASSERT_TRUE(r.ok) << ::testing::PrintToString(r.errors);
+  EXPECT_EQ(r.config.global.resolvers, (std::vector<std::string>{"127.0.0.1:5353", "[::1]"}));
+  const std::vector<ServerConfig>& servers = r.config.backends[0].servers;
+  ASSERT_EQ(servers.size(), 3u);
+  EXPECT_TRUE(servers[0].resolve);
+  EXPECT_FALSE(servers[0].address.valid()) << "a resolved name is looked up at run time, not at load";
+  EXPECT_EQ(servers[0].address_text, "nowhere.invalid:80");
+  EXPECT_EQ(servers[0].slots, 8) << "the default count of a resolve: true server";
+  EXPECT_EQ(servers[0].resolve_interval, milliseconds(2000));
+  EXPECT_EQ(discoveredServerName(servers[0], 0), "web");
+  EXPECT_EQ(discoveredServerName(servers[0], 1), "web-2");
+  EXPECT_TRUE(servers[1].resolve && servers[1].templated);
+  EXPECT_EQ(servers[1].slots, 3);
+  EXPECT_EQ(servers[1].weight, 5);
+  EXPECT_EQ(discoveredServerName(servers[1], 0), "app1");
+  EXPECT_EQ(discoveredServerName(servers[1], 2), "app3");
+}
+
+TEST(ConfigLoader, RejectsMisusedDiscoveryKeys) {
+  const auto errors = [](const std::string& server) {
+    return load(std::string(kFrontend) + "backends:\n  app:\n    servers:\n      - " + server + "\n").errors;
+  };
+  EXPECT_EQ(errors(R"({ name: s, address: "127.0.0.1:80", count: 2 })"),
+            Messages{"weir.yaml:8:9: backends.app.servers[0]: count needs resolve: true"});
+  EXPECT_EQ(errors(R"({ name: s, template: { prefix: a, count: 2, address: "a:80" } })"),
+            Messages{"weir.yaml:8:9: backends.app.servers[0]: name: a template has its own prefix, count and address"});
+  EXPECT_EQ(errors(R"({ template: { prefix: a, address: "a:80" } })"),
+            Messages{"weir.yaml:8:11: backends.app.servers[0].template: missing required key 'count'"});
+  EXPECT_EQ(errors(R"({ name: s, address: "app", resolve: true })").size(), 1u) << "a resolved address needs a port";
+  EXPECT_EQ(errors(R"({ template: { prefix: s, count: 2, address: "a:80" } }
+      - { name: s2, address: "127.0.0.1:80" })"),
+            Messages{"weir.yaml:9:17: backends.app.servers[1].name: duplicate server name 's2', first defined at line 8"});
+  const Messages resolvers = errorsBefore("global: { resolvers: [dns.example] }\n");
+  ASSERT_EQ(resolvers.size(), 1u);
+  EXPECT_NE(resolvers[0].find("not a numeric IP or IP:port"), std::string::npos) << resolvers[0];
+}
+
 TEST(ConfigLoader, ThreadsAutoMeansOnePerCore) {
   const LoadResult r = load(std::string("global: { threads: auto }\n") + kFrontend + kBackend);
   ASSERT_TRUE(r.ok);
@@ -551,7 +598,7 @@ TEST(ConfigLoader, RejectsUnknownKeyWithSuggestion) {
 TEST(ConfigLoader, RejectsUnknownKeyListingTheValidOnes) {
   EXPECT_EQ(errorsBefore("global:\n  workers: 4\n"),
             Messages{"weir.yaml:2:3: global.workers: unknown key (expected one of: threads, "
-                     "maxconn, log, log_format, tune, grace)"});
+                     "maxconn, log, log_format, tune, grace, resolvers)"});
 }
 
 TEST(ConfigLoader, RejectsUnknownTopLevelKey) {

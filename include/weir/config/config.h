@@ -68,6 +68,8 @@ struct GlobalConfig {
   HttpLimits limits;  // global.tune: { http_max_head, http_max_headers, http_max_uri }
   StaticCacheConfig static_cache;  // global.tune: { static_revalidate, static_cache_max_file, static_cache_size }
   Millis grace{30000};  // SIGTERM: how long connections may take to finish before weir exits anyway
+  // Name servers for DNS discovery ("IP" or "IP:port"); empty: /etc/resolv.conf and /etc/hosts.
+  std::vector<std::string> resolvers;
 };
 
 /// One certificate of a TLS bind: a PEM with the chain and the key, or `cert` + `key`.
@@ -154,8 +156,22 @@ struct ServerConfig {
   bool backup = false;
   std::optional<Millis> slowstart;  // unset: the backend's
   ServerTlsConfig tls;
+  // DNS discovery (`resolve: true`, or `template:`): the address's name is looked up again
+  // every `resolve_interval`; each address of the answer fills one of `slots` servers, named
+  // by discoveredServerName(). `address` stays unset: nothing is resolved at load.
+  bool resolve = false;
+  bool templated = false;  // `template: {prefix, count, address}`: HAProxy's server-template names
+  int slots = 1;
+  Millis resolve_interval{10000};
   SourcePos pos;
 };
+
+/// The name of discovered server `slot` (0-based) of `server`: a template's PREFIX1..PREFIXn
+/// (HAProxy's server-template); a `resolve: true` server's NAME, then NAME-2..NAME-n.
+inline std::string discoveredServerName(const ServerConfig& server, int slot) {
+  if (server.templated) return server.name + std::to_string(slot + 1);
+  return slot == 0 ? server.name : server.name + "-" + std::to_string(slot + 1);
+}
 
 enum class BalanceAlgorithm { kRoundRobin, kLeastConn, kSource };
 

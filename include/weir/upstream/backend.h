@@ -23,6 +23,12 @@ struct ServerGroup {
   std::unique_ptr<HashRing> ring;  // balance: source only
 };
 
+/// A server entry found by DNS (`resolve: true`, `template`) and the slots its answer fills.
+struct Discovery {
+  const config::ServerConfig* config;
+  std::vector<Server*> slots;
+};
+
 class Backend {
  public:
   /// `nextGlobalId` numbers servers across all backends (index of per-worker pools).
@@ -38,6 +44,7 @@ class Backend {
   int64_t failTimeoutMs() const { return failTimeoutMs_; }
   const std::vector<std::unique_ptr<Server>>& servers() const { return servers_; }
   Server& server(int index) { return *servers_[static_cast<size_t>(index)]; }
+  const std::vector<Discovery>& discoveries() const { return discoveries_; }
   const ServerGroup& primaries() const { return primaries_; }
   const ServerGroup& backups() const { return backups_; }
   BackendQueue& queue() { return queue_; }
@@ -57,6 +64,7 @@ class Backend {
   int maxFails_;
   int64_t failTimeoutMs_;
   std::vector<std::unique_ptr<Server>> servers_;
+  std::vector<Discovery> discoveries_;
   ServerGroup primaries_;
   ServerGroup backups_;
   BackendQueue queue_;

@@ -62,6 +62,9 @@ class Server {
   Server(const config::ServerConfig& cfg, int index, int globalId);
   /// An empty slot for a server added at run time (`spare_servers`).
   static std::unique_ptr<Server> spareSlot(int index, int globalId, bool backup = false);
+  /// Empty slot `slot` of a server found by DNS (`resolve`, `template`): named, weighted and
+  /// with TLS as its config entry says; DnsDiscovery fills it with an address of the answer.
+  static std::unique_ptr<Server> discoveredSlot(const config::ServerConfig& cfg, int slot, int index, int globalId);
 
   /// Whether a server occupies this slot (acquire: its name and address may be read then).
   bool inUse() const { return shared_.inUse.load(std::memory_order_acquire); }
@@ -69,6 +72,13 @@ class Server {
   /// other state starts afresh (`checkDown`: it waits for its first check). From one thread
   /// at a time (the runtime API's), while the slot is free.
   void occupy(const std::string& name, const net::Address& address, int weight, int maxconn, bool checkDown);
+  /// Puts the next address of a DNS answer into this free discovered slot: its name, weight
+  /// and TLS stay the config entry's; every other state starts afresh, as occupy().
+  void occupyDiscovered(const net::Address& address, bool checkDown);
+  /// A slot of DNS discovery: the runtime API never puts its own servers there.
+  bool discovered() const { return discovered_; }
+  /// The config entry the server comes from; null for servers added at run time.
+  const config::ServerConfig* config() const { return config_; }
   /// Takes the server out of the slot (it must be in maint) unless a request is in flight;
   /// the slot becomes free once every worker has let go of it (markFree()).
   bool tryVacate();
@@ -134,12 +144,18 @@ class Server {
   int configuredWeight_;
   std::atomic<int> maxconn_;
   bool backup_;
+  bool discovered_ = false;
+  const config::ServerConfig* config_ = nullptr;  // lives as long as the runtime's config
   int64_t slowstartMs_;
   int index_;
   int globalId_;
   Shared shared_;
   ServerHealth health_;
   std::shared_ptr<const tls::ClientTls> tls_;
+
+  /// occupy()'s common part: passive and active health, admin state and failure counts start
+  /// afresh, and the slot is published in use under a new generation.
+  void startAfresh(bool checkDown);
 };
 
 }  // namespace weir::upstream
