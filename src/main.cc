@@ -3,12 +3,15 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <memory>
 
 #include "weir/base/log.h"
 #include "weir/config/config_diff.h"
 #include "weir/config/config_loader.h"
 #include "weir/daemon/daemon.h"
+#include "weir/importer/import.h"
 #include "weir/route/route_explainer.h"
 
 namespace {
@@ -38,6 +41,29 @@ int explain(const std::string& configPath, const weir::route::ExplainRequest& re
   return 0;
 }
 
+/// `weir import`: the YAML on stdout, what was not converted on stderr (FILE:LINE: ...).
+int importConfig(const std::string& path, const std::string& from) {
+  std::ifstream in(path, std::ios::binary);
+  std::optional<std::string> read = std::string(std::istreambuf_iterator<char>(in), {});
+  if (!in.good() && !in.eof()) {
+    fmt::print(stderr, "weir import: cannot read {}\n", path);
+    return 1;
+  }
+  const bool nginx = from == "nginx" || (from.empty() && weir::importer::looksLikeNginx(*read));
+  const weir::importer::ImportResult result =
+      nginx ? weir::importer::importNginx(*read) : weir::importer::importHaproxy(*read);
+  if (!result.error.empty()) {
+    fmt::print(stderr, "weir import: {}: {}\n", path, result.error);
+    return 1;
+  }
+  for (const weir::importer::ImportNote& n : result.notes)
+    fmt::print(stderr, "{}:{}: not converted: {}: {}\n", path, n.line, n.text, n.why);
+  fmt::print("{}", weir::importer::renderYaml(result, path));
+  fmt::print(stderr, "weir import: {} converted as {}; {} line(s) not converted (listed above and at the top of the YAML)\n",
+             path, nginx ? "nginx" : "HAProxy", result.notes.size());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -62,6 +88,12 @@ int main(int argc, char** argv) {
   explainCmd->add_flag("--ssl", request.ssl, "the request arrives over TLS");
   explainCmd->add_option("-H,--header", request.headers, "request header 'Name: value' (repeatable)");
   explainCmd->add_option("request", request.requestLine, "\"METHOD TARGET\", e.g. \"GET /api/users?x=1\"")->required();
+  std::string importPath, importFrom;
+  CLI::App* importCmd = app.add_subcommand(
+      "import", "convert an haproxy.cfg (or an nginx upstream/server config) into weir YAML on stdout");
+  importCmd->add_option("file", importPath, "haproxy.cfg or nginx.conf")->required()->check(CLI::ExistingFile);
+  importCmd->add_option("--from", importFrom, "the file's format (default: guessed)")
+      ->check(CLI::IsMember({"haproxy", "nginx"}));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -69,6 +101,7 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 1;
   }
   if (explainCmd->parsed()) return explain(configPath, request);
+  if (importCmd->parsed()) return importConfig(importPath, importFrom);
 
   if (configPath.empty()) {
     fmt::print(stderr, "weir: no configuration file given (-f FILE)\n{}", app.help());
