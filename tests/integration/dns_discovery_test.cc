@@ -19,6 +19,7 @@
 #include "support/http_get.h"
 #include "support/stats_csv.h"
 #include "support/tcp_client.h"
+#include "support/wait_for.h"
 #include "support/weir_instance.h"
 
 namespace weir::test {
@@ -38,19 +39,19 @@ std::vector<FakeBackend> backendsOnOnePort(const std::vector<std::string>& hosts
   return backends;
 }
 
-std::string config(const DnsServer& dns, const std::string& server) {
+std::string config(const DnsServer& dns, const std::string& server, const std::string& backendExtra = "") {
   return fmt::format(R"(global: {{ threads: 2, log: stdout, resolvers: ["{}"] }}
 frontends:
   web:
     bind: ["127.0.0.1:0"]
     default_backend: app
 backends:
-  app:
+  app:{}
     servers:
       - {}
 stats: {{ bind: "127.0.0.1:0", admin: true, auth: {{ user: admin, password: s3cret }} }}
 )",
-                     dns.address(), server);
+                     dns.address(), backendExtra, server);
 }
 
 /// Which servers answered `n` requests (or the status, when one failed). Each worker balances
@@ -149,6 +150,32 @@ TEST_F(DnsDiscoveryTest, AServerThatLeavesTheAnswerFinishesItsRequestsFirst) {
   EXPECT_EQ(r.header("X-Server"), "at-127.0.0.11");
   EXPECT_TRUE(weir.waitForLog("dns: server app/web removed", kDefaultTimeout, from)) << weir.log();
   EXPECT_EQ(serverAddresses(weir), (std::map<std::string, std::string>{{"web-2", "127.0.0.12:" + port}}));
+}
+
+TEST_F(DnsDiscoveryTest, DiscoveredServersAreHealthChecked) {
+  // .12 fails its checks: it is found, then taken out by them.
+  std::vector<FakeBackend> backends = backendsOnOnePort({"127.0.0.11"});
+  FakeBackendOptions failing;
+  failing.host = "127.0.0.12";
+  failing.port = backends[0].port();
+  failing.routes = {"/health=status=503"};
+  backends.emplace_back("at-127.0.0.12", failing);
+  const std::string port = std::to_string(backends[0].port());
+  DnsServer dns({"127.0.0.11 app.weir.test", "127.0.0.12 app.weir.test"});
+  WeirInstance weir(config(dns, "{ template: { prefix: app, count: 2, address: \"app.weir.test:" + port + "\" } }",
+                           "\n    health_check: { http: GET /health, interval: 100ms, rise: 1, fall: 1 }"));
+  ASSERT_TRUE(weir.waitForLog("dns: server app/app2 added at 127.0.0.12:" + port)) << weir.log();
+  ASSERT_TRUE(waitFor([&] { return backends[1].countTarget("/health") > 0 && backends[0].countTarget("/health") > 0; },
+                      kDefaultTimeout))
+      << "both discovered servers are checked";
+  ASSERT_TRUE(waitFor(
+      [&] {
+        const HttpResponse csv = httpGet(weir.port("stats"), "/stats;csv", {"Authorization: Basic YWRtaW46czNjcmV0"});
+        const auto rows = parseStatsCsv(csv.body);
+        return rows.count("app/app2") > 0 && rows.at("app/app2").at("status").starts_with("DOWN");
+      },
+      kDefaultTimeout));
+  EXPECT_EQ(serversOf(weir.port("web"), 8), (std::set<std::string>{"at-127.0.0.11"}));
 }
 
 }  // namespace
