@@ -15,10 +15,10 @@
 #include <vector>
 
 #include "weir/base/log.h"
+#include "weir/daemon/generation.h"
 #include "weir/event/worker.h"
 #include "weir/proxy/runtime.h"
 #include "weir/proxy/worker_context.h"
-#include "weir/proxy/certificate_reload.h"
 #include "weir/upstream/health_checker.h"
 
 namespace weir::daemon {
@@ -96,21 +96,24 @@ class PidFile {
 
 /// Graceful stop (SIGTERM, SIGQUIT): every worker closes its listeners and idle connections,
 /// the others close after their current response; weir waits until none is left, the grace
-/// period is over, or SIGINT asks to stop now.
-void drainConnections(proxy::Runtime& rt, const sigset_t& signals, int sig) {
+/// period is over, or SIGINT asks to stop now. Retired generations drain alike.
+void drainConnections(Generation& current, std::vector<Generation>& retired, const sigset_t& signals, int sig) {
   using Clock = std::chrono::steady_clock;
+  proxy::Runtime& rt = *current.rt;
   const auto grace = rt.config->global.grace;
-  const int open = rt.connections.load(std::memory_order_relaxed);
+  const int open = rt.connections->load(std::memory_order_relaxed);
   log::info("{}: graceful stop: no new connections; {} open, waiting up to {} ms for them", signalName(sig), open,
             grace.count());
   for (proxy::WorkerContext* w : rt.workers) w->post([w] { w->beginDrain(); });
+  for (Generation& g : retired)
+    for (auto& ctx : g.contexts) ctx->post([w = ctx.get()] { w->beginDrain(); });
   const auto start = Clock::now();
   const auto deadline = start + grace;
-  while (rt.connections.load(std::memory_order_relaxed) > 0) {
+  while (rt.connections->load(std::memory_order_relaxed) > 0) {
     const auto left = deadline - Clock::now();
     if (left <= Clock::duration::zero()) {
       log::warning("graceful stop: the grace period ({} ms) is over: closing {} connection(s)", grace.count(),
-                   rt.connections.load(std::memory_order_relaxed));
+                   rt.connections->load(std::memory_order_relaxed));
       return;
     }
     // The count is polled; a signal meanwhile (SIGINT: now) is taken at once.
@@ -120,12 +123,22 @@ void drainConnections(proxy::Runtime& rt, const sigset_t& signals, int sig) {
     const int got = sigtimedwait(&signals, nullptr, &ts);
     if (got == SIGINT) {
       log::info("SIGINT during the graceful stop: closing {} connection(s) now",
-                rt.connections.load(std::memory_order_relaxed));
+                rt.connections->load(std::memory_order_relaxed));
       return;
     }
   }
   log::info("graceful stop: every connection finished after {} ms",
             std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count());
+}
+
+/// SIGHUP: the config file again, certificates included.
+void reload(Generation& current, std::vector<Generation>& retired, Workers& workers) {
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%lld", static_cast<long long>(now.tv_sec) * 1000000 + now.tv_nsec / 1000);
+  log::info("SIGHUP: reloading {}", current.rt->config->source_file);
+  reloadConfig(current, retired, workers);
+  sd_notify(0, "READY=1");
 }
 
 }  // namespace
@@ -141,54 +154,59 @@ int Daemon::run() {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  auto rt = proxy::buildRuntime(config_);
-  if (!rt) return 1;
-  rt->logFd = openAccessLog(config_->global.log);
+  Generation current;
+  current.rt = proxy::buildRuntime(config_);
+  if (!current.rt) return 1;
+  proxy::Runtime& first = *current.rt;
+  first.logFd = openAccessLog(config_->global.log);
+  const int logFd = first.logFd;
   const int threads = workerCount(*config_);
-  rt->threads = threads;
-  std::vector<std::unique_ptr<event::Worker>> workers;
-  std::vector<std::unique_ptr<proxy::WorkerContext>> contexts;
+  first.threads = threads;
+  Workers workers;
   for (int i = 0; i < threads; ++i) {
     workers.push_back(std::make_unique<event::Worker>(i));
-    contexts.push_back(std::make_unique<proxy::WorkerContext>(*workers.back(), *rt));
-    rt->workers.push_back(contexts.back().get());
+    current.contexts.push_back(std::make_unique<proxy::WorkerContext>(*workers.back(), first));
+    first.workers.push_back(current.contexts.back().get());
   }
-  if (!openListeners(*rt, contexts)) return 1;
+  if (!openListeners(first, current.contexts)) return 1;
   PidFile pidFile(pidFile_);
   if (!pidFile.ok()) return 1;
   log::info("started version={} workers={} event_method={} maxconn={}", WEIR_VERSION, threads, workers[0]->method(),
-            rt->maxconn);
-  upstream::HealthChecker checker(rt->backends);
-  rt->checker = &checker;  // before the workers run: their runtime API may post to it at once
-  checker.start();
+            first.maxconn);
+  current.checker = std::make_unique<upstream::HealthChecker>(first.backends);
+  first.checker = current.checker.get();  // before the workers run: their runtime API may post to it at once
+  current.checker->start();
+  for (auto& ctx : current.contexts) ctx->post([c = ctx.get()] { c->makeCurrent(); });
   for (auto& w : workers) w->start(nullptr);
   // systemd (Type=notify): started once every worker listens. A no-op without NOTIFY_SOCKET.
-  sd_notifyf(0, "READY=1\nSTATUS=%d worker(s), %zu frontend(s)\nMAINPID=%d", threads, rt->frontends.size(),
+  sd_notifyf(0, "READY=1\nSTATUS=%d worker(s), %zu frontend(s)\nMAINPID=%d", threads, first.frontends.size(),
              static_cast<int>(::getpid()));
 
+  std::vector<Generation> retired;
   int sig = 0;
-  while (sigwait(&signals, &sig) == 0 && sig == SIGHUP) {
-    timespec now{};
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%lld", static_cast<long long>(now.tv_sec) * 1000000 + now.tv_nsec / 1000);
-    // The config itself is not reloaded yet: SIGHUP reads the certificate files again.
-    const proxy::CertificateReload report = proxy::reloadCertificates(*rt);
-    log::info("SIGHUP: {} TLS bind(s) reloaded their certificates, {} kept the old ones", report.reloaded,
-              report.errors.size());
-    sd_notify(0, "READY=1");
+  while (true) {
+    // Retired generations are looked at once a second; signals are taken at once.
+    const timespec second{1, 0};
+    sig = sigtimedwait(&signals, nullptr, &second);
+    if (sig == SIGHUP) reload(current, retired, workers);
+    else if (sig > 0) break;
+    releaseRetired(retired, workers);
   }
   sd_notifyf(0, "STOPPING=1\nSTATUS=stopping (%s)", signalName(sig));
   if (sig == SIGTERM || sig == SIGQUIT) {
-    drainConnections(*rt, signals, sig);
+    drainConnections(current, retired, signals, sig);
   } else {
     log::info("{}: stopping now", signalName(sig));
   }
   for (auto& w : workers) w->stop();
   for (auto& w : workers) w->join();
-  checker.stop();  // after the workers: the runtime API may post to it
-  contexts.clear();  // sessions and pools go before their event bases
+  current.checker->stop();  // after the workers: the runtime API may post to it
+  // Sessions and pools go before their event bases, contexts before their runtimes.
+  current.contexts.clear();
+  for (Generation& g : retired) g.contexts.clear();
+  retired.clear();
   workers.clear();
-  if (rt->logFd > STDERR_FILENO) ::close(rt->logFd);
+  if (logFd > STDERR_FILENO) ::close(logFd);
   return 0;
 }
 

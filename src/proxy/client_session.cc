@@ -21,9 +21,9 @@ char kNoBytes[1];  // what llhttp is fed when there are no bytes
 
 ClientSession::ClientSession(WorkerContext& ctx, const FrontendRuntime& fe, std::shared_ptr<const tls::TlsBind> tls,
                              evutil_socket_t fd, const net::Address& peer)
-    : ctx_(ctx),
-      fe_(fe),
-      feOptions_(fe.options),
+    : ctx_(&ctx),
+      fe_(&fe),
+      feOptions_(&fe.options),
       peer_(peer),
       id_(ctx.nextSessionId()),
       clientHash_(upstream::hashClientIp(peer)),
@@ -59,17 +59,30 @@ void ClientSession::start() {
   bufferevent_set_max_single_write(client_.get(), kOutputHighWater * 2);  // libevent's default: 16 KiB
   // The write side is always timed (a client that stops reading); the read side only while a
   // request body is expected, since head arrival has its own timer.
-  bufferevent_set_timeouts(client_.get(), nullptr, ctx_.timeout(feOptions_.timeout.client));
+  bufferevent_set_timeouts(client_.get(), nullptr, ctx_->timeout(feOptions_->timeout.client));
   bufferevent_enable(client_.get(), EV_READ);  // EV_WRITE only while output waits (sendNow)
-  if (tls_) armTimer(TimerRole::kHandshake, feOptions_.timeout.client_handshake);
-  else armTimer(TimerRole::kHttpRequest, feOptions_.timeout.http_request);
+  if (tls_) armTimer(TimerRole::kHandshake, feOptions_->timeout.client_handshake);
+  else armTimer(TimerRole::kHttpRequest, feOptions_->timeout.http_request);
+}
+
+bool ClientSession::betweenRequests() const {
+  return state_ == State::kReadingHead && !requestParser_.messageStarted() &&
+         evbuffer_get_length(bufferevent_get_input(client_.get())) == 0;
+}
+
+bool ClientSession::idle() const {
+  return betweenRequests() && evbuffer_get_length(bufferevent_get_output(client_.get())) == 0;
+}
+
+void ClientSession::moveTo(WorkerContext& ctx, const FrontendRuntime& fe) {
+  ctx_ = &ctx;
+  fe_ = &fe;
+  feOptions_ = &fe.options;
 }
 
 bool ClientSession::drain() {
   if (state_ == State::kClosing || state_ == State::kTunnel) return false;
-  const bool between = state_ == State::kReadingHead && !requestParser_.messageStarted() &&
-                       evbuffer_get_length(bufferevent_get_input(client_.get())) == 0;
-  if (between) {
+  if (betweenRequests()) {
     if (evbuffer_get_length(bufferevent_get_output(client_.get())) > 0) {
       closeAfterFlush();  // replies still going out to pipelined requests finish first
       return false;
@@ -196,6 +209,11 @@ void ClientSession::flushBoth() {
 }
 
 void ClientSession::parseRequest() {
+  // After a reload, a request not begun yet follows the new config (this worker's new context).
+  if (ctx_->retired() && state_ == State::kReadingHead && !requestParser_.messageStarted() && !ctx_->handOver(this)) {
+    closeBetweenRequests();
+    return;
+  }
   evbuffer* in = bufferevent_get_input(client_.get());
   while (!requestDone_ && (state_ == State::kReadingHead || state_ == State::kCacheWait || state_ == State::kLocalBody ||
                            state_ == State::kConnecting || state_ == State::kQueued || state_ == State::kExchanging)) {
@@ -217,7 +235,7 @@ void ClientSession::parseRequest() {
     const int chains = evbuffer_peek(in, -1, nullptr, &vec, 1);
     const size_t avail = chains > 0 ? vec.iov_len : 0;
     if (state_ == State::kReadingHead && avail > 0 && timerRole_ == TimerRole::kKeepAlive) {
-      armTimer(TimerRole::kHttpRequest, feOptions_.timeout.http_request);  // the next request has begun
+      armTimer(TimerRole::kHttpRequest, feOptions_->timeout.http_request);  // the next request has begun
     }
     if (avail > 0 && !requestParser_.messageStarted()) requestStart_ = Clock::now();
     if (avail == 0 && !requestParser_.headComplete()) {
@@ -250,8 +268,8 @@ void ClientSession::onRequestHead() {
   if (requestStart_ == Clock::time_point{}) requestStart_ = headDone_;
   armTimer(TimerRole::kNone, {});
   http::RequestHead& req = requestParser_.request();
-  closeAfterResponse_ = !req.keepAlive || ctx_.draining();
-  if (fe_.stats) {
+  closeAfterResponse_ = !req.keepAlive || ctx_->draining();
+  if (fe_->stats) {
     startStatsRequest(req);
     return;
   }
@@ -262,13 +280,13 @@ void ClientSession::onRequestHead() {
 void ClientSession::forwardRequest() {
   http::RequestHead& req = requestParser_.request();
   outHead_.clear();
-  writeRequestHead(req, ForwardingInfo{feOptions_.forwardfor, peerIp_, tls_ ? "https" : "http"}, outHead_);
+  writeRequestHead(req, ForwardingInfo{feOptions_->forwardfor, peerIp_, tls_ ? "https" : "http"}, outHead_);
   if (req.framing == http::BodyFraming::kContentLength) {
     requestPassthrough_ = true;
     requestBodyLeft_ = req.contentLength;
   }
   if (req.hasBody()) {
-    const timeval* clientTimeout = ctx_.timeout(feOptions_.timeout.client);
+    const timeval* clientTimeout = ctx_->timeout(feOptions_->timeout.client);
     bufferevent_set_timeouts(client_.get(), clientTimeout, clientTimeout);
   }
   transitionTo(State::kConnecting);
@@ -331,13 +349,13 @@ void ClientSession::onRequestComplete() {
   if (state_ == State::kLocalBody) {
     std::string body(evbuffer_get_length(pending_.get()), '\0');
     evbuffer_remove(pending_.get(), body.data(), body.size());
-    bufferevent_set_timeouts(client_.get(), nullptr, ctx_.timeout(feOptions_.timeout.client));
+    bufferevent_set_timeouts(client_.get(), nullptr, ctx_->timeout(feOptions_->timeout.client));
     serveStats(req, body);
     return;
   }
   if (req.framing == http::BodyFraming::kChunked) sendRequestBytes("0\r\n\r\n", 5);
   // While waiting for the response only the write side of the client is timed.
-  if (req.hasBody()) bufferevent_set_timeouts(client_.get(), nullptr, ctx_.timeout(feOptions_.timeout.client));
+  if (req.hasBody()) bufferevent_set_timeouts(client_.get(), nullptr, ctx_->timeout(feOptions_->timeout.client));
   if (state_ == State::kExchanging && req.hasBody()) armServerTimeouts();
 }
 
@@ -351,7 +369,7 @@ void ClientSession::failExchange(Failure f) {
   const bool parseError = f == Failure::kBadRequest || f == Failure::kUriTooLong || f == Failure::kHeadTooLarge ||
                           f == Failure::kRequestTimeout;
   const bool close = parseError || !requestDone_ || closeAfterResponse_ || clientEof_;
-  const std::string body = failureBody(f, backend_ != nullptr ? std::string_view(backend_->name()) : fe_.name);
+  const std::string body = failureBody(f, backend_ != nullptr ? std::string_view(backend_->name()) : fe_->name);
   std::string reply_text = renderLocalReply(reply.status, reply.reason, body, close);
   bytesOut_ += reply_text.size();
   evbuffer_add(bufferevent_get_output(client_.get()), reply_text.data(), reply_text.size());
@@ -379,7 +397,7 @@ void ClientSession::finishExchange() {
     end.bytesLeft = evbuffer_get_length(bufferevent_get_input(upstream_->bev())) != 0 ||
                     evbuffer_get_length(bufferevent_get_output(upstream_->bev())) != 0;
     if (upstream::mayReuse(end) && upstreamIdle_.count() > 0) {
-      ctx_.pool().put(std::move(upstream_), backend_->keepalive(), ctx_.timeout(upstreamIdle_));
+      ctx_->pool().put(std::move(upstream_), backend_->keepalive(), ctx_->timeout(upstreamIdle_));
     } else {
       dropUpstream();
     }
@@ -422,7 +440,7 @@ void ClientSession::resetForNextRequest() {
   requestStart_ = headDone_ = connectStart_ = connected_ = responseHeadAt_ = Clock::time_point{};
   evbuffer_drain(pending_.get(), evbuffer_get_length(pending_.get()));
   transitionTo(State::kReadingHead);
-  armTimer(TimerRole::kKeepAlive, feOptions_.timeout.http_keep_alive);
+  armTimer(TimerRole::kKeepAlive, feOptions_->timeout.http_keep_alive);
 }
 
 void ClientSession::closeAfterFlush() {
@@ -441,7 +459,7 @@ void ClientSession::closeAfterFlush() {
     return;
   }
   // A client that will not read its last reply is not waited for beyond timeout.client.
-  bufferevent_set_timeouts(client_.get(), nullptr, ctx_.timeout(feOptions_.timeout.client));
+  bufferevent_set_timeouts(client_.get(), nullptr, ctx_->timeout(feOptions_->timeout.client));
   bufferevent_enable(client_.get(), EV_WRITE);
 }
 
@@ -467,7 +485,7 @@ void ClientSession::finishClosing() {
 
 void ClientSession::closeBetweenRequests() {
   // A connection that never sent anything is logged only without dontlognull (HAProxy: CR).
-  if (requestsServed_ == 0 && !feOptions_.dontlognull) {
+  if (requestsServed_ == 0 && !feOptions_->dontlognull) {
     termination_ = "CR";
     logExchange();
   }
@@ -484,7 +502,7 @@ void ClientSession::abort(std::string_view termination) {
 
 void ClientSession::destroy() {
   leaveQueue();
-  if (state_ == State::kLocalWait) ctx_.removeWaiting(id_);
+  if (state_ == State::kLocalWait) ctx_->removeWaiting(id_);
   endCollapse(nullptr);
   leaveCollapse();
   if (requestParser_.headComplete()) logExchange();  // a tunnel's exchange ends here
@@ -494,12 +512,12 @@ void ClientSession::destroy() {
     if (!lingerStarted_) sendCloseNotify();
     bufferevent_disable(client_.get(), EV_READ | EV_WRITE);
   }
-  ctx_.closeSession(this);
+  ctx_->closeSession(this);
 }
 
 void ClientSession::armTimer(TimerRole role, std::chrono::milliseconds after) {
   if (role != timerRole_) {  // stub_status: the head timer means reading, the keep-alive timer waiting
-    stats::ConnectionShard& states = ctx_.counters().connections();
+    stats::ConnectionShard& states = ctx_->counters().connections();
     if (timerRole_ == TimerRole::kHttpRequest || timerRole_ == TimerRole::kHandshake) states.reading.sub();
     if (timerRole_ == TimerRole::kKeepAlive) states.waiting.sub();
     if (role == TimerRole::kHttpRequest || role == TimerRole::kHandshake) states.reading.add();
@@ -510,7 +528,7 @@ void ClientSession::armTimer(TimerRole role, std::chrono::milliseconds after) {
     evtimer_del(timer_.get());
     return;
   }
-  evtimer_add(timer_.get(), ctx_.timeout(after));
+  evtimer_add(timer_.get(), ctx_->timeout(after));
 }
 
 void ClientSession::handleTimer() {
@@ -520,13 +538,13 @@ void ClientSession::handleTimer() {
       // A reply still going out (a large file, replies to pipelined requests) is not idleness:
       // the client's write timeout (timeout.client) bounds a client that stops reading.
       if (evbuffer_get_length(bufferevent_get_output(client_.get())) > 0) {
-        armTimer(timerRole_, timerRole_ == TimerRole::kKeepAlive ? feOptions_.timeout.http_keep_alive
-                                                                 : feOptions_.timeout.http_request);
+        armTimer(timerRole_, timerRole_ == TimerRole::kKeepAlive ? feOptions_->timeout.http_keep_alive
+                                                                 : feOptions_->timeout.http_request);
         return;
       }
       // Nothing of a request yet: an idle keep-alive connection simply closes.
       if (!requestParser_.messageStarted() && evbuffer_get_length(bufferevent_get_input(client_.get())) == 0) {
-        if (requestsServed_ == 0 && !feOptions_.dontlognull) failExchange(Failure::kRequestTimeout);
+        if (requestsServed_ == 0 && !feOptions_->dontlognull) failExchange(Failure::kRequestTimeout);
         else destroy();
         return;
       }
@@ -548,11 +566,11 @@ void ClientSession::handleTimer() {
       return;
     case TimerRole::kTunnel: {
       const auto idle = Clock::now() - lastActivity_;
-      if (idle >= feOptions_.timeout.tunnel) {
+      if (idle >= feOptions_->timeout.tunnel) {
         termination_ = "cD";
         closeAfterFlush();
       } else {
-        armTimer(TimerRole::kTunnel, std::chrono::duration_cast<std::chrono::milliseconds>(feOptions_.timeout.tunnel - idle));
+        armTimer(TimerRole::kTunnel, std::chrono::duration_cast<std::chrono::milliseconds>(feOptions_->timeout.tunnel - idle));
       }
       return;
     }
@@ -569,13 +587,13 @@ void ClientSession::logExchange() {
   logged_ = true;
   const auto now = Clock::now();
   countExchange(now);
-  if (!ctx_.accessLog().enabled()) return;
+  if (!ctx_->accessLog().enabled()) return;
   const http::RequestHead& req = requestParser_.request();
   log::AccessLogEntry e;
   e.client = peerText_;
   e.acceptDate = acceptDate_;
-  e.frontend = fe_.name;
-  e.backend = backend_ != nullptr ? std::string_view(backend_->name()) : std::string_view(fe_.name);
+  e.frontend = fe_->name;
+  e.backend = backend_ != nullptr ? std::string_view(backend_->name()) : std::string_view(fe_->name);
   e.server = server_ != nullptr ? std::string_view(server_->name()) : std::string_view();
   const bool haveRequest = requestParser_.headComplete();
   if (requestStart_ == Clock::time_point{}) requestStart_ = now;
@@ -597,7 +615,7 @@ void ClientSession::logExchange() {
   e.tlsVersion = tlsVersion_;
   e.tlsCipher = tlsCipher_;
   e.sni = sni_;
-  ctx_.accessLog().write(e);
+  ctx_->accessLog().write(e);
 }
 
 }  // namespace weir::proxy

@@ -22,9 +22,9 @@ void ClientSession::chooseCache(int cacheIndex, const http::RequestHead& req) {
 
 bool ClientSession::serveFromCache(const http::RequestHead& req, int backend) {
   const int64_t now = steadyNowMs();
-  std::shared_ptr<const cache::CachedResponse> hit = ctx_.responseCache(cacheIndex_).lookup(cacheKey_, req.headers, now);
-  stats::FrontendShard& feCounters = ctx_.counters().frontend(fe_.index);
-  stats::BackendShard& beCounters = ctx_.counters().backend(backend);
+  std::shared_ptr<const cache::CachedResponse> hit = ctx_->responseCache(cacheIndex_).lookup(cacheKey_, req.headers, now);
+  stats::FrontendShard& feCounters = ctx_->counters().frontend(fe_->index);
+  stats::BackendShard& beCounters = ctx_->counters().backend(backend);
   feCounters.cacheLookups.add();
   beCounters.cacheLookups.add();
   if (!hit) return false;
@@ -60,7 +60,7 @@ void ClientSession::serveCached(const http::RequestHead& req, const cache::Cache
 void ClientSession::startCapture(http::ResponseHead& resp) {
   const http::RequestHead& req = requestParser_.request();
   if (cacheIndex_ < 0 || req.method != "GET") return;
-  const config::CacheConfig& config = ctx_.runtime().config->caches[static_cast<size_t>(cacheIndex_)];
+  const config::CacheConfig& config = ctx_->runtime().config->caches[static_cast<size_t>(cacheIndex_)];
   const int64_t maxSeconds = config.max_age.count() / 1000;
   cache::Storability s = cache::storability(req, resp, std::time(nullptr), maxSeconds, maxSeconds);
   const bool sized = resp.framing == http::BodyFraming::kContentLength;
@@ -115,7 +115,7 @@ void ClientSession::finishCapture() {
   capture_->expiresAtMs += now;
   std::shared_ptr<const cache::CachedResponse> stored = std::move(capture_);
   capture_.reset();
-  if (!ctx_.responseCache(cacheIndex_).store(cacheKey_, stored)) stored.reset();
+  if (!ctx_->responseCache(cacheIndex_).store(cacheKey_, stored)) stored.reset();
   endCollapse(std::move(stored));
 }
 

@@ -11,18 +11,18 @@
 namespace weir::proxy {
 
 cache::MissCollapser& ClientSession::collapser() const {
-  return *ctx_.runtime().collapsers[static_cast<size_t>(cacheIndex_)];
+  return *ctx_->runtime().collapsers[static_cast<size_t>(cacheIndex_)];
 }
 
 bool ClientSession::waitForCollapsedMiss(const http::RequestHead& req) {
   if (req.method != "GET" || req.hasBody()) return false;
-  const cache::CollapseWaiter me{ctx_.index(), id_, static_cast<uint64_t>(requestsServed_)};
+  const cache::CollapseWaiter me{ctx_->index(), id_, static_cast<uint64_t>(requestsServed_)};
   if (collapser().lead(cacheKey_, me)) {
     collapseRole_ = CollapseRole::kLeader;
     return false;
   }
   collapseRole_ = CollapseRole::kWaiter;
-  ctx_.addWaiting(id_, this);
+  ctx_->addWaiting(id_, this);
   transitionTo(State::kCacheWait);
   armTimer(TimerRole::kCacheWait, kCollapseWait);
   return true;
@@ -31,14 +31,14 @@ bool ClientSession::waitForCollapsedMiss(const http::RequestHead& req) {
 void ClientSession::endCollapse(std::shared_ptr<const cache::CachedResponse> response) {
   if (collapseRole_ != CollapseRole::kLeader) return;
   collapseRole_ = CollapseRole::kNone;
-  for (const cache::CollapseWaiter& waiter : collapser().finish(cacheKey_)) ctx_.deliverCollapsed(waiter, response);
+  for (const cache::CollapseWaiter& waiter : collapser().finish(cacheKey_)) ctx_->deliverCollapsed(waiter, response);
 }
 
 void ClientSession::leaveCollapse() {
   if (collapseRole_ != CollapseRole::kWaiter) return;
   collapseRole_ = CollapseRole::kNone;
-  ctx_.removeWaiting(id_);
-  collapser().leave(cacheKey_, {ctx_.index(), id_, static_cast<uint64_t>(requestsServed_)});
+  ctx_->removeWaiting(id_);
+  collapser().leave(cacheKey_, {ctx_->index(), id_, static_cast<uint64_t>(requestsServed_)});
   if (timerRole_ == TimerRole::kCacheWait) armTimer(TimerRole::kNone, {});
 }
 
@@ -52,7 +52,7 @@ void ClientSession::resumeAfterCollapse(std::shared_ptr<const cache::CachedRespo
   const http::RequestHead& req = requestParser_.request();
   const int64_t now = steadyNowMs();
   if (response && now < response->expiresAtMs && cache::ResponseCache::varyMatches(*response, req.headers)) {
-    cache::ResponseCache& cache = ctx_.responseCache(cacheIndex_);
+    cache::ResponseCache& cache = ctx_->responseCache(cacheIndex_);
     cache.store(cacheKey_, response);  // from another worker: this one's next requests hit too
     cache.countCollapsed();
     serveCached(req, *response, now, "weir; fwd=miss; collapsed");

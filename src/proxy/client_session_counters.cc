@@ -16,8 +16,8 @@ uint64_t microsBetween(std::chrono::steady_clock::time_point from, std::chrono::
 }  // namespace
 
 void ClientSession::countExchange(Clock::time_point now) {
-  stats::WorkerCounters& counters = ctx_.counters();
-  stats::FrontendShard& fe = counters.frontend(fe_.index);
+  stats::WorkerCounters& counters = ctx_->counters();
+  stats::FrontendShard& fe = counters.frontend(fe_->index);
   const bool haveRequest = requestParser_.headComplete();
   if (haveRequest) fe.requests.add();
   // A malformed, oversized or timed-out head; a connection that closes without sending a byte
@@ -53,7 +53,7 @@ void ClientSession::countExchange(Clock::time_point now) {
 }
 
 void ClientSession::countRetry(const upstream::Server& failed, bool redispatch) {
-  stats::WorkerCounters& counters = ctx_.counters();
+  stats::WorkerCounters& counters = ctx_->counters();
   for (stats::ExchangeShard* x : {&counters.backend(backend_->index()).exchange, &counters.server(failed.globalId()).exchange}) {
     x->retries.add();
     if (redispatch) x->redispatches.add();  // HAProxy: the server's count is of requests moved away from it

@@ -8,7 +8,7 @@ namespace weir::proxy {
 void ClientSession::enqueue(int server) {
   upstream::BackendQueue& queue = backend_->queue();
   waiter_ = {};
-  waiter_.worker = ctx_.index();
+  waiter_.worker = ctx_->index();
   waiter_.session = id_;
   waiter_.server = server;
   for (int tried : tried_)
@@ -24,7 +24,7 @@ void ClientSession::enqueue(int server) {
     armTimer(TimerRole::kQueue, backend_->options().timeout.queue);
   }
   inQueue_ = true;
-  ctx_.addWaiting(id_, this);
+  ctx_->addWaiting(id_, this);
   transitionTo(State::kQueued);
   // A slot freed between our pick and the push went back to the server, as nobody was waiting
   // for it then: look once more now that releasers can see us.
@@ -33,7 +33,7 @@ void ClientSession::enqueue(int server) {
     upstream::Server& wanted = backend_->server(server);
     if (wanted.tryAcquire(false)) pick = {upstream::Pick::Outcome::kAcquired, &wanted, false};
   } else {
-    pick = ctx_.picker(*backend_).pick(*backend_, clientHash_, tried_, steadyNowMs());
+    pick = ctx_->picker(*backend_).pick(*backend_, clientHash_, tried_, steadyNowMs());
   }
   if (pick.outcome != upstream::Pick::Outcome::kAcquired) return;
   leaveQueue();  // when a slot was handed to us meanwhile, its grant finds us gone and passes it on
@@ -43,7 +43,7 @@ void ClientSession::enqueue(int server) {
 bool ClientSession::takeGrantedSlot(const upstream::QueueWaiter& waiter, upstream::Server& server) {
   if (!inQueue_ || waiter.ticket != waiter_.ticket) return false;
   inQueue_ = false;  // the releaser took us out of the queue
-  ctx_.removeWaiting(id_);
+  ctx_->removeWaiting(id_);
   connectTo(server, false);
   return true;
 }
@@ -51,7 +51,7 @@ bool ClientSession::takeGrantedSlot(const upstream::QueueWaiter& waiter, upstrea
 void ClientSession::leaveQueue() {
   if (inQueue_) {
     inQueue_ = false;
-    ctx_.removeWaiting(id_);
+    ctx_->removeWaiting(id_);
     // When the releaser popped us already, its wake-up finds no one here and passes it on.
     backend_->queue().remove(waiter_.ticket);
   }

@@ -23,7 +23,7 @@ bool ClientSession::routeRequest(http::RequestHead& req) {
   // Absolute-form: the authority is the host, whatever Host says (RFC 9112 3.2.2).
   if (!parts.authority.empty()) req.headers.set("Host", parts.authority);
   route::RequestFacts facts{req.method, routePath_, parts.query, parts.hasQuery, &req.headers, &peer_, tls_ != nullptr, 0};
-  const route::Router& router = ctx_.router(fe_);
+  const route::Router& router = ctx_->router(*fe_);
   route::RouteResult result = router.route(facts, req.headers, routePath_);
   if (result.kind == route::RouteResult::Kind::kStatic) {
     if (serveStatic(result.staticRule, parts)) return false;
@@ -42,7 +42,7 @@ bool ClientSession::routeRequest(http::RequestHead& req) {
   if (cacheIndex >= 0 && serveFromCache(req, result.backend)) return false;
   switch (result.kind) {
     case route::RouteResult::Kind::kBackend:
-      backend_ = ctx_.runtime().backends[static_cast<size_t>(result.backend)].get();
+      backend_ = ctx_->runtime().backends[static_cast<size_t>(result.backend)].get();
       return cacheIndex < 0 || !waitForCollapsedMiss(req);
     case route::RouteResult::Kind::kReply:
       replyLocally(*result.rule);
@@ -74,9 +74,9 @@ void addCachedBytes(evbuffer* out, const std::shared_ptr<const std::string>& con
 
 bool ClientSession::serveStatic(int rule, const route::TargetParts& parts) {
   const http::RequestHead& req = requestParser_.request();
-  const static_files::StaticSite& site = *fe_.statics[static_cast<size_t>(rule)];
+  const static_files::StaticSite& site = *fe_->statics[static_cast<size_t>(rule)];
   const auto now = std::chrono::system_clock::now();
-  static_files::StaticResponse r = ctx_.staticResponder().respond(
+  static_files::StaticResponse r = ctx_->staticResponder().respond(
       site, routePath_, parts.query, parts.hasQuery, req, steadyNowMs(), std::chrono::system_clock::to_time_t(now));
   if (r.outcome == static_files::StaticResponse::Outcome::kMissing) {
     if (site.config.fallback_backend) return false;
@@ -119,7 +119,7 @@ void ClientSession::finishLocalReply(int status, std::string_view termination, b
 }
 
 void ClientSession::applyResponseRules(http::ResponseHead& resp) {
-  const route::Router& router = ctx_.router(fe_);
+  const route::Router& router = ctx_->router(*fe_);
   if (!router.hasResponseRules()) return;
   const http::RequestHead& req = requestParser_.request();
   // hdr() in a response rule reads the response's headers, as in HAProxy.

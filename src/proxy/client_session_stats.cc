@@ -28,25 +28,25 @@ void ClientSession::startStatsRequest(const http::RequestHead& req) {
   transitionTo(State::kLocalBody);
   requestPassthrough_ = true;
   requestBodyLeft_ = req.contentLength;
-  const timeval* clientTimeout = ctx_.timeout(feOptions_.timeout.client);
+  const timeval* clientTimeout = ctx_->timeout(feOptions_->timeout.client);
   bufferevent_set_timeouts(client_.get(), clientTimeout, clientTimeout);
 }
 
 void ClientSession::serveStats(const http::RequestHead& req, std::string_view body) {
   stats::ConnectionStates states;
-  for (WorkerContext* w : ctx_.runtime().workers) {
+  for (WorkerContext* w : ctx_->runtime().workers) {
     states.reading += w->counters().connections().reading.get();
     states.waiting += w->counters().connections().waiting.get();
   }
-  const uint64_t open = static_cast<uint64_t>(std::max(ctx_.runtime().connections.load(std::memory_order_relaxed), 0));
+  const uint64_t open = static_cast<uint64_t>(std::max(ctx_->runtime().connections->load(std::memory_order_relaxed), 0));
   states.writing = open > states.reading + states.waiting ? open - states.reading - states.waiting : 0;
   const route::TargetParts parts = route::splitTarget(req.target);
-  WorkerContext* ctx = &ctx_;
+  WorkerContext* ctx = ctx_;
   const uint64_t id = id_;
   const uint64_t request = static_cast<uint64_t>(requestsServed_);
   auto later = [ctx, id, request](stats::StatsReply reply) { ctx->deliverReply(id, request, std::move(reply)); };
   std::optional<stats::StatsReply> reply =
-      ctx_.statsService().handle(ctx_, req, parts.path, peer_, states, body, std::move(later));
+      ctx_->statsService().handle(*ctx_, req, parts.path, peer_, states, body, std::move(later));
   if (reply) {
     writeStatsReply(*reply);
     return;
@@ -55,7 +55,7 @@ void ClientSession::serveStats(const http::RequestHead& req, std::string_view bo
   // kLocalWait, so it would not see the end of the message.
   if (!req.hasBody()) requestDone_ = true;
   transitionTo(State::kLocalWait);
-  ctx_.addWaiting(id_, this);
+  ctx_->addWaiting(id_, this);
   armTimer(TimerRole::kLocalWait, kLocalWaitLimit);
 }
 
@@ -65,7 +65,7 @@ void ClientSession::takeDeferredReply(uint64_t request, const stats::StatsReply&
 }
 
 void ClientSession::answerLocalWait(const stats::StatsReply& reply) {
-  ctx_.removeWaiting(id_);
+  ctx_->removeWaiting(id_);
   armTimer(TimerRole::kNone, {});
   writeStatsReply(reply);
   if (state_ == State::kReadingHead) parseRequest();  // pipelined requests

@@ -20,7 +20,7 @@ void ClientSession::openTlsClient(evutil_socket_t fd) {
     return;
   }
   // With BEV_OPT_CLOSE_ON_FREE the bufferevent frees the SSL, and the socket, when it goes.
-  client_.reset(bufferevent_openssl_socket_new(ctx_.base(), fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
+  client_.reset(bufferevent_openssl_socket_new(ctx_->base(), fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
                                                BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS));
   if (!client_) return;
   ssl_ = ssl;
@@ -40,7 +40,7 @@ void ClientSession::onHandshakeDone() {
     for (const char* c = name; *c != '\0' && sni_.size() < 255; ++c)
       sni_.push_back(std::isalnum(static_cast<unsigned char>(*c)) || *c == '.' || *c == '-' || *c == '_' ? *c : '?');
   }
-  armTimer(TimerRole::kHttpRequest, feOptions_.timeout.http_request);
+  armTimer(TimerRole::kHttpRequest, feOptions_->timeout.http_request);
 }
 
 void ClientSession::sendCloseNotify() {

@@ -30,7 +30,7 @@ void ClientSession::onUpstreamEvent(bufferevent*, short what, void* self) {
 void ClientSession::releaseServer() {
   if (!holdsServerSlot_ || server_ == nullptr) return;
   holdsServerSlot_ = false;
-  ctx_.releaseSlot(*backend_, *server_, holdsProbe_);
+  ctx_->releaseSlot(*backend_, *server_, holdsProbe_);
   holdsProbe_ = false;
 }
 
@@ -46,7 +46,7 @@ void ClientSession::connectUpstream() {
   upstream::Backend& backend = *backend_;
   // No need to line up behind waiters here: a slot freed while they wait goes to them directly,
   // so any slot this finds free is one none of them can use.
-  upstream::ServerPicker& picker = ctx_.picker(backend);
+  upstream::ServerPicker& picker = ctx_->picker(backend);
   const int64_t now = steadyNowMs();
   upstream::Pick pick = picker.pick(backend, clientHash_, tried_, now);
   // Redispatch asks for another server; with none left, the retries go to the last one tried.
@@ -73,13 +73,13 @@ void ClientSession::connectUpstream() {
 
 void ClientSession::connectTo(upstream::Server& server, bool probe) {
   finishQueueWait();  // however the slot came: the queue timer must not outlive the wait
-  ctx_.counters().server(server.globalId()).selected.add();
+  ctx_->counters().server(server.globalId()).selected.add();
   server_ = &server;
   holdsServerSlot_ = true;
   holdsProbe_ = probe;
   transitionTo(State::kConnecting);
   connectStart_ = Clock::now();
-  if (auto idle = freshConnection_ ? nullptr : ctx_.pool().take(server)) {
+  if (auto idle = freshConnection_ ? nullptr : ctx_->pool().take(server)) {
     upstream_ = std::move(idle);
     onUpstreamConnected();
     return;
@@ -92,7 +92,7 @@ void ClientSession::connectTo(upstream::Server& server, bool probe) {
   bufferevent_setcb(bev.get(), &onUpstreamRead, &onUpstreamWrite, &onUpstreamEvent, this);
   bufferevent_set_max_single_write(bev.get(), kOutputHighWater * 2);
   // A TLS server's handshake is timed too: after the ClientHello the bufferevent waits to read.
-  const timeval* connectTimeout = ctx_.timeout(backend_->options().timeout.connect);
+  const timeval* connectTimeout = ctx_->timeout(backend_->options().timeout.connect);
   bufferevent_set_timeouts(bev.get(), server.tls() != nullptr ? connectTimeout : nullptr, connectTimeout);
   upstream_ = std::make_unique<upstream::UpstreamConnection>(std::move(bev), server,
                                                              server.shared().generation.load(std::memory_order_relaxed));
@@ -107,10 +107,10 @@ void ClientSession::connectTo(upstream::Server& server, bool probe) {
 // certificate's verification) is done, so connect timeout and failures cover both.
 BufferEventPtr ClientSession::openUpstream(const upstream::Server& server) {
   constexpr int kOptions = BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS;
-  if (server.tls() == nullptr) return BufferEventPtr(bufferevent_socket_new(ctx_.base(), -1, kOptions));
+  if (server.tls() == nullptr) return BufferEventPtr(bufferevent_socket_new(ctx_->base(), -1, kOptions));
   SSL* ssl = server.tls()->newSsl();
   if (ssl == nullptr) return nullptr;
-  BufferEventPtr bev(bufferevent_openssl_socket_new(ctx_.base(), -1, ssl, BUFFEREVENT_SSL_CONNECTING, kOptions));
+  BufferEventPtr bev(bufferevent_openssl_socket_new(ctx_->base(), -1, ssl, BUFFEREVENT_SSL_CONNECTING, kOptions));
   if (bev) bufferevent_openssl_set_allow_dirty_shutdown(bev.get(), 1);  // servers often skip close_notify
   return bev;
 }
@@ -191,7 +191,7 @@ void ClientSession::onUpstreamConnected() {
 void ClientSession::armServerTimeouts() {
   // timeout.server is the server's inactivity: while it still takes our request body it is
   // active even though it sends nothing, so the read side is timed only once the request is sent.
-  const timeval* serverTimeout = ctx_.timeout(backend_->options().timeout.server);
+  const timeval* serverTimeout = ctx_->timeout(backend_->options().timeout.server);
   bufferevent_set_timeouts(upstream_->bev(), requestDone_ ? serverTimeout : nullptr, serverTimeout);
 }
 
@@ -412,7 +412,7 @@ bool ClientSession::retryAfterServerClosed() {
   upstream::Pick next;
   if (requestParser_.request().isIdempotent() && retries_ < backend_->options().retries) {
     tried_.push_back(failed.index());
-    next = ctx_.picker(*backend_).pick(*backend_, clientHash_, tried_, steadyNowMs());
+    next = ctx_->picker(*backend_).pick(*backend_, clientHash_, tried_, steadyNowMs());
   }
   if (next.outcome == upstream::Pick::Outcome::kNone) {
     evbuffer_drain(pending_.get(), evbuffer_get_length(pending_.get()));

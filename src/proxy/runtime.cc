@@ -12,13 +12,31 @@
 
 namespace weir::proxy {
 
-std::unique_ptr<Runtime> buildRuntime(std::shared_ptr<const config::Config> config) {
+namespace {
+
+/// A reload: each server that is the same in both configs carries its state over.
+void inheritServers(Runtime& rt, const Runtime& previous) {
+  for (auto& backend : rt.backends) {
+    const upstream::Backend* old = nullptr;
+    for (const auto& b : previous.backends)
+      if (b->name() == backend->name()) old = b.get();
+    if (old == nullptr) continue;
+    for (const auto& server : backend->servers())
+      for (const auto& before : old->servers())
+        if (server->sameAs(*before)) server->inherit(*before);
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<Runtime> buildRuntime(std::shared_ptr<const config::Config> config, const Runtime* previous) {
   auto rt = std::make_unique<Runtime>();
   rt->config = config;
   int nextId = 0;
   for (size_t i = 0; i < config->backends.size(); ++i)
     rt->backends.push_back(std::make_unique<upstream::Backend>(config->backends[i], static_cast<int>(i), nextId));
   rt->serverCount = nextId;
+  if (previous != nullptr) inheritServers(*rt, *previous);
   for (auto& backend : rt->backends) {
     // One context per config entry: the slots of a discovered entry share it.
     const config::ServerConfig* built = nullptr;
@@ -41,7 +59,8 @@ std::unique_ptr<Runtime> buildRuntime(std::shared_ptr<const config::Config> conf
   for (size_t i = 0; i < config->caches.size(); ++i) rt->collapsers.push_back(std::make_unique<cache::MissCollapser>());
   const std::string baseDir = std::filesystem::path(config->source_file).parent_path().string();
   std::string ticketError;
-  rt->ticketKeys = tls::TicketKeyRing::create(&ticketError);
+  // One key ring for the process: sessions resume across a reload.
+  rt->ticketKeys = previous != nullptr ? previous->ticketKeys : tls::TicketKeyRing::create(&ticketError);
   if (!rt->ticketKeys) {
     log::error("{}", ticketError);
     return nullptr;
@@ -87,6 +106,15 @@ std::unique_ptr<Runtime> buildRuntime(std::shared_ptr<const config::Config> conf
   // Servers are trusted more than clients but not unboundedly.
   rt->responseLimits = {64 * 1024, 256, 64 * 1024};
   rt->maxconn = config->global.maxconn;
+  if (previous != nullptr) {  // the process's, not the config's
+    rt->startUnixMs = previous->startUnixMs;
+    rt->adminToken = previous->adminToken;
+    rt->connections = previous->connections;
+    rt->rates = previous->rates;
+    rt->logFd = previous->logFd;
+    rt->threads = previous->threads;
+    return rt;
+  }
   rt->startUnixMs = unixNowMs();
   unsigned char token[16];
   if (RAND_bytes(token, sizeof(token)) != 1) {

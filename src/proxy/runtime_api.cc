@@ -5,12 +5,15 @@
 #include <fmt/format.h>
 
 #include <arpa/inet.h>
+#include <signal.h>
+#include <unistd.h>
 
 #include <map>
 #include <nlohmann/json.hpp>
 
 #include "weir/base/log.h"
 #include "weir/base/time_util.h"
+#include "weir/config/config_diff.h"
 #include "weir/config/config_loader.h"
 #include "weir/proxy/cache_admin.h"
 #include "weir/proxy/certificate_reload.h"
@@ -329,12 +332,24 @@ std::optional<stats::StatsReply> RuntimeApi::handle(WorkerContext& ctx, const ht
     if (!report.errors.empty()) return jsonReply(422, Json{{"reloaded", report.reloaded}, {"errors", report.errors}});
     return changed(fromForm, returnTo, {{"reloaded", report.reloaded}});
   }
+  if (path == "/reload") {
+    // Checked here so that the reply can name the errors; the daemon's thread then loads it
+    // again and puts it in force (SIGHUP to the process, which that thread alone takes).
+    config::LoadResult next = config::loadConfigFile(rt.config->source_file);
+    if (!next.ok) {
+      log::warning("runtime API: reload refused: {} is invalid", rt.config->source_file);
+      return jsonReply(422, Json{{"reloading", false}, {"errors", next.errors}});
+    }
+    log::info("runtime API: reload of {} requested", rt.config->source_file);
+    ::kill(::getpid(), SIGHUP);
+    return jsonReply(202, Json{{"reloading", true}, {"changes", config::diffConfigs(*rt.config, next.config)}});
+  }
   if (path == "/counters/clear") {
     log::info("runtime API: counters cleared");
     gatherFromWorkers<bool>(
         rt, ctx, [](WorkerContext& w) { return w.clearCounters(), true; },
         [later, fromForm, returnTo, &rt](std::vector<bool>) {
-          rt.rates.clear();
+          rt.rates->clear();
           later(changed(fromForm, returnTo, {{"cleared", true}}));
         });
     return std::nullopt;

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "weir/base/log.h"
 #include "weir/base/time_util.h"
 #include "weir/proxy/client_session.h"
@@ -10,7 +12,22 @@
 
 namespace weir::proxy {
 
-WorkerContext::WorkerContext(event::Worker& worker, Runtime& runtime)
+namespace {
+
+thread_local WorkerContext* tCurrent = nullptr;
+
+/// The same cache in both configs: its entries and counters carry over a reload.
+bool sameCache(const config::CacheConfig& a, const config::CacheConfig& b) {
+  return a.name == b.name && a.total_max_size == b.total_max_size && a.max_object_size == b.max_object_size;
+}
+
+}  // namespace
+
+WorkerContext* WorkerContext::current() { return tCurrent; }
+
+void WorkerContext::makeCurrent() { tCurrent = this; }
+
+WorkerContext::WorkerContext(event::Worker& worker, Runtime& runtime, WorkerContext* predecessor)
     : worker_(worker),
       runtime_(runtime),
       pool_(static_cast<size_t>(runtime.serverCount)),
@@ -19,10 +36,17 @@ WorkerContext::WorkerContext(event::Worker& worker, Runtime& runtime)
       counters_(runtime.frontends.size(), runtime.backends.size(), static_cast<size_t>(runtime.serverCount)) {
   for (const auto& b : runtime.backends) pickers_.emplace_back(*b, worker.index());
   for (const auto& fe : runtime.frontends) routers_.push_back(fe.router);
-  for (const config::CacheConfig& c : runtime.config->caches)
-    caches_.emplace_back(std::max<uint64_t>(c.total_max_size / static_cast<uint64_t>(std::max(runtime.threads, 1)),
-                                            c.max_object_size),
-                         c.max_object_size);
+  for (const config::CacheConfig& c : runtime.config->caches) {
+    const int before = predecessor != nullptr ? predecessor->runtime_.config->findCache(c.name) : -1;
+    if (before >= 0 && sameCache(predecessor->runtime_.config->caches[static_cast<size_t>(before)], c)) {
+      caches_.push_back(predecessor->caches_[static_cast<size_t>(before)]);
+      continue;
+    }
+    caches_.push_back(std::make_shared<cache::ResponseCache>(
+        std::max<uint64_t>(c.total_max_size / static_cast<uint64_t>(std::max(runtime.threads, 1)), c.max_object_size),
+        c.max_object_size));
+  }
+  if (predecessor != nullptr) shareWith(*predecessor);
   if (runtime.config->stats.enabled) {
     statsService_.emplace(runtime.config->stats);
     if (worker.index() == 0) {
@@ -99,11 +123,109 @@ void WorkerContext::onRotateTickets(evutil_socket_t, short, void* self) {
   if (!ctx->runtime_.ticketKeys->rotate()) log::warning("session-ticket keys: no random bytes, the old key stays");
 }
 
+void WorkerContext::shareWith(WorkerContext& old) {
+  const Runtime& before = old.runtime_;
+  stats::WorkerCounters::SameAs same;
+  for (const FrontendRuntime& fe : runtime_.frontends) {
+    const FrontendRuntime* was = old.frontendNamed(fe.name);
+    same.frontends.push_back(was != nullptr ? was->index : -1);
+  }
+  same.servers.assign(static_cast<size_t>(runtime_.serverCount), -1);
+  for (const auto& backend : runtime_.backends) {
+    const upstream::Backend* was = nullptr;
+    for (const auto& b : before.backends)
+      if (b->name() == backend->name()) was = b.get();
+    same.backends.push_back(was != nullptr ? was->index() : -1);
+    if (was == nullptr) continue;
+    for (const auto& server : backend->servers())
+      for (const auto& s : was->servers())
+        if (server->sameAs(*s)) same.servers[static_cast<size_t>(server->globalId())] = s->globalId();
+  }
+  counters_.share(old.counters_, same);
+  lastSessionId_ = old.lastSessionId_;  // queue tickets name sessions by id: no reuse
+  accepting_ = old.accepting_;
+}
+
+const FrontendRuntime* WorkerContext::frontendNamed(const std::string& name) const {
+  for (const FrontendRuntime& fe : runtime_.frontends)
+    if (fe.name == name) return &fe;
+  return nullptr;
+}
+
+BindRuntime* WorkerContext::bindLike(const FrontendRuntime& fe, const BindRuntime& bind) {
+  for (FrontendRuntime& f : runtime_.frontends) {
+    if (f.name != fe.name) continue;
+    for (BindRuntime& b : f.binds)
+      if (b.config->text == bind.config->text && b.config->ssl == bind.config->ssl) return &b;
+  }
+  return nullptr;
+}
+
+void WorkerContext::activate(WorkerContext& old) {
+  old.retired_ = true;
+  // Once per process: the new context samples the rates, rotates the ticket keys, asks DNS.
+  old.rateSampler_.reset();
+  old.ticketRotator_.reset();
+  old.discovery_.reset();
+  for (auto& l : old.listeners_) {
+    BindRuntime* bind = bindLike(*l->frontend, *l->bind);
+    if (bind == nullptr) {
+      if (index() == 0) log::info("reload: frontend {} stops listening on {}", l->frontend->name, l->bind->address.toString());
+      continue;  // closes with old's list below; its connections finish
+    }
+    l->frontend = frontendNamed(l->frontend->name);
+    l->bind = bind;
+    l->tls = bind->tls;
+    l->context = this;
+    listeners_.push_back(std::move(l));
+  }
+  old.listeners_.clear();
+  for (FrontendRuntime& fe : runtime_.frontends) {
+    for (BindRuntime& bind : fe.binds) {
+      const bool open = std::any_of(listeners_.begin(), listeners_.end(), [&](const auto& l) { return l->bind == &bind; });
+      if (open) continue;
+      std::string error;
+      if (!listen(fe, bind, &error)) log::error("reload: frontend {}: {}", fe.name, error);
+      else if (index() == 0)
+        log::info("listening frontend={} address={}{}", fe.name, bind.address.toString(), bind.tls ? " tls" : "");
+    }
+  }
+  if (!accepting_)
+    for (auto& l : listeners_) evconnlistener_disable(l->handle.get());
+  makeCurrent();
+  // Idle keep-alive connections move now; the others after their current request.
+  std::vector<ClientSession*> idle;
+  for (const auto& [session, owned] : old.sessions_)
+    if (session->idle()) idle.push_back(session);
+  for (ClientSession* session : idle)
+    if (!old.handOver(session)) session->closeIdle();
+}
+
+bool WorkerContext::handOver(ClientSession* session) {
+  WorkerContext* next = current();
+  if (next == nullptr || next == this || next->draining_) return false;
+  const FrontendRuntime* fe = next->frontendNamed(session->frontend().name);
+  auto it = sessions_.find(session);
+  if (fe == nullptr || it == sessions_.end()) return false;
+  std::unique_ptr<ClientSession> owned = std::move(it->second);
+  sessions_.erase(it);
+  runtime_.liveSessions.fetch_sub(1, std::memory_order_acq_rel);
+  next->adopt(std::move(owned), *fe);
+  return true;
+}
+
+void WorkerContext::adopt(std::unique_ptr<ClientSession> session, const FrontendRuntime& fe) {
+  runtime_.liveSessions.fetch_add(1, std::memory_order_relaxed);
+  ClientSession* raw = session.get();
+  sessions_.emplace(raw, std::move(session));
+  raw->moveTo(*this, fe);
+}
+
 void WorkerContext::accept(const Listener& listener, evutil_socket_t fd, sockaddr* sa, int len) {
   const FrontendRuntime& fe = *listener.frontend;
-  const int open = runtime_.connections.fetch_add(1, std::memory_order_relaxed) + 1;
+  const int open = runtime_.connections->fetch_add(1, std::memory_order_relaxed) + 1;
   if (open > runtime_.maxconn) {  // another worker took the last slot first
-    runtime_.connections.fetch_sub(1, std::memory_order_relaxed);
+    runtime_.connections->fetch_sub(1, std::memory_order_relaxed);
     ::close(fd);
     broadcastAccepting(false);
     return;
@@ -113,6 +235,7 @@ void WorkerContext::accept(const Listener& listener, evutil_socket_t fd, sockadd
   counters.connections.add();
   counters.current.add();
   auto session = std::make_unique<ClientSession>(*this, fe, listener.tls, fd, net::Address(sa, static_cast<socklen_t>(len)));
+  runtime_.liveSessions.fetch_add(1, std::memory_order_relaxed);
   ClientSession* raw = session.get();
   sessions_.emplace(raw, std::move(session));
   raw->start();
@@ -125,8 +248,10 @@ void WorkerContext::closeSession(ClientSession* session) {
   graveyard_.push_back(std::move(it->second));
   sessions_.erase(it);
   event_active(reaper_.get(), EV_TIMEOUT, 0);
-  const int open = runtime_.connections.fetch_sub(1, std::memory_order_relaxed) - 1;
+  const int open = runtime_.connections->fetch_sub(1, std::memory_order_relaxed) - 1;
   if (open == runtime_.maxconn - 1) broadcastAccepting(true);
+  // Last: a retired generation is freed once this reaches 0, and the posts above come first.
+  runtime_.liveSessions.fetch_sub(1, std::memory_order_acq_rel);
 }
 
 const timeval* WorkerContext::timeout(std::chrono::milliseconds d) {
@@ -185,7 +310,7 @@ void WorkerContext::deliverCollapsed(const cache::CollapseWaiter& waiter,
 
 void WorkerContext::clearCounters() {
   counters_.clear();
-  for (cache::ResponseCache& c : caches_) c.clearCounters();
+  for (auto& c : caches_) c->clearCounters();
 }
 
 void WorkerContext::forgetServer(const upstream::Server& server) {
@@ -201,17 +326,20 @@ void WorkerContext::deliverReply(uint64_t id, uint64_t request, const stats::Sta
 void WorkerContext::onSampleRates(evutil_socket_t, short, void* self) {
   auto* ctx = static_cast<WorkerContext*>(self);
   const int64_t now = steadyNowMs();
-  ctx->runtime_.rates.record(stats::takeSnapshot(ctx->runtime_, now, unixNowMs()), now);
+  ctx->runtime_.rates->record(stats::takeSnapshot(ctx->runtime_, now, unixNowMs()), now);
 }
 
 void WorkerContext::onReap(evutil_socket_t, short, void* self) { static_cast<WorkerContext*>(self)->graveyard_.clear(); }
 
 void WorkerContext::broadcastAccepting(bool on) {
+  // To each worker's current context: after a reload, this one may be retired (no listeners).
   for (WorkerContext* w : runtime_.workers) {
-    if (w == this) {
+    if (w == this && current() == this) {
       setAccepting(on);
     } else {
-      w->worker_.post([w, on] { w->setAccepting(on); });
+      w->worker_.post([on] {
+        if (WorkerContext* c = current()) c->setAccepting(on);
+      });
     }
   }
 }
@@ -227,7 +355,7 @@ void WorkerContext::warnMaxconnReached() {
 
 void WorkerContext::setAccepting(bool on) {
   // A resume may arrive after the count went back up: re-check against the limit here.
-  if (on && runtime_.connections.load(std::memory_order_relaxed) >= runtime_.maxconn) return;
+  if (on && runtime_.connections->load(std::memory_order_relaxed) >= runtime_.maxconn) return;
   if (on == accepting_) return;
   accepting_ = on;
   for (auto& l : listeners_) {

@@ -213,7 +213,7 @@ Snapshot takeSnapshot(const proxy::Runtime& rt, int64_t steadyNowMs, int64_t uni
   snap.process.startUnix = rt.startUnixMs / 1000;
   snap.process.uptimeSeconds = (unixNowMs - rt.startUnixMs) / 1000;
   snap.process.threads = rt.threads;
-  snap.process.connections = static_cast<uint64_t>(std::max(rt.connections.load(std::memory_order_relaxed), 0));
+  snap.process.connections = static_cast<uint64_t>(std::max(rt.connections->load(std::memory_order_relaxed), 0));
   snap.process.maxconn = static_cast<uint64_t>(rt.maxconn);
   for (const proxy::FrontendRuntime& fe : rt.frontends) {
     snap.rows.push_back(frontendRow(rt, fe));
@@ -234,7 +234,7 @@ Snapshot takeSnapshot(const proxy::Runtime& rt, int64_t steadyNowMs, int64_t uni
     for (Row& s : servers) snap.rows.push_back(std::move(s));
     snap.rows.push_back(std::move(backend));
   }
-  rt.rates.apply(snap);
+  rt.rates->apply(snap);
   return snap;
 }
 

@@ -79,6 +79,37 @@ void Server::startAfresh(bool checkDown) {
   shared_.inUse.store(true, std::memory_order_release);  // publishes everything above
 }
 
+bool Server::sameAs(const Server& old) const {
+  if (!old.inUse() && !old.discovered_) return false;
+  if (old.name_ != name_ || old.discovered_ != discovered_ || old.backup_ != backup_) return false;
+  if (config_ == nullptr || old.config_ == nullptr) return false;  // servers added at run time are not in the config
+  return old.config_->address_text == config_->address_text && old.config_->tls.enabled == config_->tls.enabled &&
+         old.config_->tls.verify == config_->tls.verify && old.config_->tls.ca_file == config_->tls.ca_file &&
+         old.config_->tls.sni == config_->tls.sni && old.config_->tls.alpn == config_->tls.alpn;
+}
+
+void Server::inherit(const Server& old) {
+  const Shared& o = old.shared_;
+  if (discovered_) {  // the address DNS gave it, until the next answer says otherwise
+    address_ = old.address_;
+    shared_.inUse.store(o.inUse.load(std::memory_order_acquire), kRelaxed);
+    shared_.slotFree.store(o.slotFree.load(kRelaxed), kRelaxed);
+  }
+  // A weight changed at run time stays; otherwise the new config's applies.
+  if (old.weight() != old.configuredWeight()) weight_.store(old.weight(), kRelaxed);
+  shared_.fails.store(o.fails.load(kRelaxed), kRelaxed);
+  shared_.failWindowStartMs.store(o.failWindowStartMs.load(kRelaxed), kRelaxed);
+  shared_.downUntilMs.store(o.downUntilMs.load(kRelaxed), kRelaxed);
+  shared_.probeNeeded.store(o.probeNeeded.load(kRelaxed), kRelaxed);
+  shared_.upSinceMs.store(o.upSinceMs.load(kRelaxed), kRelaxed);
+  for (size_t i = 0; i < kServerFailureKinds; ++i) shared_.failures[i].store(o.failures[i].load(kRelaxed), kRelaxed);
+  shared_.downTransitions.store(o.downTransitions.load(kRelaxed), kRelaxed);
+  shared_.checkDown.store(o.checkDown.load(kRelaxed), kRelaxed);
+  shared_.admin.store(o.admin.load(kRelaxed), kRelaxed);
+  shared_.checksDisabled.store(o.checksDisabled.load(kRelaxed), kRelaxed);
+  health_.inherit(old.health_);
+}
+
 Server::State Server::state(int64_t nowMs) const {
   if (!shared_.inUse.load(std::memory_order_acquire)) return State::kDown;
   if (shared_.checkDown.load(kRelaxed) || shared_.admin.load(kRelaxed) != AdminState::kReady) return State::kDown;

@@ -50,7 +50,9 @@ ServerCheck::ServerCheck(event_base* base, Backend& backend, Server& server, std
       cfg_(backend.healthCheck()),
       target_(server.address()),
       request_(buildRequest(cfg_, server)),
-      counter_(cfg_.rise, cfg_.fall, cfg_.initUp),
+      // From where the server stands: init_state for a new one (Backend set checkDown), the
+      // last verdict for one a reload kept.
+      counter_(cfg_.rise, cfg_.fall, !server.shared().checkDown.load(std::memory_order_relaxed)),
       generation_(server.shared().generation.load(std::memory_order_relaxed)),
       parser_(http::HttpParser::Kind::kResponse, http::ParserLimits{16 * 1024, 100, 8 * 1024}, &body_) {
   if (cfg_.port > 0) target_.setPort(static_cast<uint16_t>(cfg_.port));

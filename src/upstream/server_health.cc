@@ -36,6 +36,13 @@ void ServerHealth::reset(const std::string& state) {
   downSinceSteadyMs_ = -1;
 }
 
+void ServerHealth::inherit(const ServerHealth& other) {
+  if (&other == this) return;
+  std::scoped_lock lock(mutex_, other.mutex_);
+  data_ = other.data_;
+  downSinceSteadyMs_ = other.downSinceSteadyMs_;
+}
+
 HealthSnapshot ServerHealth::snapshot(int64_t steadyNowMs) const {
   std::lock_guard lock(mutex_);
   HealthSnapshot copy = data_;

@@ -198,7 +198,7 @@ TEST_F(TlsTest, CertificatesReloadOnSighupAndThroughTheApiAndABadFileKeepsTheOld
   writeCertificate(dir_, "default.pem", false, "renewed.test", {"default.test"});
   const size_t mark = weir_.logSize();
   ASSERT_TRUE(weir_.signal(SIGHUP));
-  ASSERT_TRUE(weir_.waitForLog("SIGHUP: 1 TLS bind(s) reloaded", kDefaultTimeout, mark));
+  ASSERT_TRUE(weir_.waitForLog("in force", kDefaultTimeout, mark)) << weir_.log();
   EXPECT_TRUE(waitFor([&] { return peerCn(sClient(tlsPort(), "-servername default.test")) == "renewed.test"; },
                       kDefaultTimeout));
 

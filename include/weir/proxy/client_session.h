@@ -47,7 +47,16 @@ class ClientSession {
   ClientSession& operator=(const ClientSession&) = delete;
 
   void start();
-  const FrontendRuntime& frontend() const { return fe_; }
+  const FrontendRuntime& frontend() const { return *fe_; }
+  /// Between two requests: nothing of the next one read yet.
+  bool betweenRequests() const;
+  /// Idle keep-alive: between two requests with nothing left to send.
+  bool idle() const;
+  /// Closes an idle connection (logged as a connection that sent nothing, when it did not).
+  void closeIdle() { closeBetweenRequests(); }
+  /// A reload: this session, between two requests, goes on in `ctx` (the same worker's new
+  /// context) under its frontend `fe` (the same name): the next request follows the new config.
+  void moveTo(WorkerContext& ctx, const FrontendRuntime& fe);
   /// Graceful stop: an idle connection closes now (true); any other closes after its current
   /// response (a tunnel runs until the grace period ends).
   bool drain();
@@ -192,9 +201,9 @@ class ClientSession {
   void startTunnel();
   void pumpTunnel(bufferevent* from, bufferevent* to);
 
-  WorkerContext& ctx_;
-  const FrontendRuntime& fe_;
-  const config::ProxyOptions& feOptions_;
+  WorkerContext* ctx_;  // moved by a reload (moveTo)
+  const FrontendRuntime* fe_;
+  const config::ProxyOptions* feOptions_;
   net::Address peer_;
   uint64_t id_;
   uint64_t clientHash_;  // balance: source

@@ -1,6 +1,9 @@
 #pragma once
 // What every worker shares: the config snapshot and the objects built from it. Immutable once
-// the workers start, except the atomics (server state, the global connection count).
+// the workers start, except the atomics (server state, the global connection count). A reload
+// builds a new Runtime (a generation) beside the old one, which lives on while requests that
+// began under it finish; what belongs to the process (connection count, rates, ticket keys,
+// the stats token) is shared by the generations.
 
 #include <atomic>
 #include <memory>
@@ -55,9 +58,13 @@ struct Runtime {
   int64_t startUnixMs = 0;  // when the process started (the stats' uptime)
   std::string adminToken;   // the stats page's forms carry it (CSRF); random per process
   int logFd = -1;  // access log target; shared, owned by the daemon
-  std::atomic<int> connections{0};  // client connections open, all workers
-  std::vector<WorkerContext*> workers;  // set before the workers start
-  stats::RateHistory rates;  // recorded each second by worker 0 when the stats listener is on
+  // Client connections open, all workers and generations.
+  std::shared_ptr<std::atomic<int>> connections = std::make_shared<std::atomic<int>>(0);
+  // Client connections held by this generation's workers: 0 once a retired one can go.
+  std::atomic<int> liveSessions{0};
+  std::vector<WorkerContext*> workers;  // this generation's, one per worker, set before they run
+  // Recorded each second by worker 0 when the stats listener is on; by name, so a reload keeps it.
+  std::shared_ptr<stats::RateHistory> rates = std::make_shared<stats::RateHistory>();
   upstream::HealthChecker* checker = nullptr;  // the active checks' thread, when there are checks
   std::shared_ptr<tls::TicketKeyRing> ticketKeys;  // every TLS bind's, rotated by worker 0
   // Runtime API requests that add or remove servers may arrive on two workers at once: this
@@ -66,7 +73,9 @@ struct Runtime {
 };
 
 /// nullptr (after logging why) when a frontend's rules cannot be compiled: only possible when
-/// a file a rule reads changed since the config was checked.
-std::unique_ptr<Runtime> buildRuntime(std::shared_ptr<const config::Config> config);
+/// a file a rule reads changed since the config was checked. With `previous` (a reload): the
+/// process's shared parts come from it, and each server that is in both (same backend, name,
+/// address and TLS) keeps its health, admin state, run-time weight and failure counts.
+std::unique_ptr<Runtime> buildRuntime(std::shared_ptr<const config::Config> config, const Runtime* previous = nullptr);
 
 }  // namespace weir::proxy

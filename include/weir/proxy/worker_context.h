@@ -29,8 +29,27 @@ class DnsDiscovery;
 
 class WorkerContext {
  public:
-  WorkerContext(event::Worker& worker, Runtime& runtime);
+  /// `predecessor`: this worker's context of the generation a reload replaces; the new one
+  /// shares its counters and response caches where the configs agree.
+  WorkerContext(event::Worker& worker, Runtime& runtime, WorkerContext* predecessor = nullptr);
   ~WorkerContext();
+
+  /// The context that takes new connections on the calling worker thread (null elsewhere).
+  static WorkerContext* current();
+  /// Makes this context the calling worker's current one (at start, and by activate()).
+  void makeCurrent();
+  /// A reload, on this worker's thread: this context takes over `old`'s listeners that the new
+  /// config keeps (the same sockets: no connection is refused), closes the others, opens the
+  /// new ones, and takes `old`'s idle connections; the rest move over when their current
+  /// request is done (handOver), tunnels stay with `old` until they close.
+  void activate(WorkerContext& old);
+  /// Moves `session` (between two requests, of a retired context) to the current context;
+  /// false when it cannot go on there (its frontend is gone, or weir is stopping): the caller
+  /// closes it.
+  bool handOver(ClientSession* session);
+  bool retired() const { return retired_; }
+  /// Sessions still held (a retired context goes once its generation has none).
+  size_t sessionCount() const { return sessions_.size(); }
 
   /// Opens this worker's SO_REUSEPORT listener for frontend `fe` on `addr`; when addr's port is
   /// 0 the chosen port is written back into `addr`. Call before the worker runs.
@@ -55,7 +74,7 @@ class WorkerContext {
   const route::Router& router(const FrontendRuntime& fe) const { return routers_[static_cast<size_t>(fe.index)]; }
   static_files::StaticResponder& staticResponder() { return staticResponder_; }
   /// This worker's share of response cache `index` (config.caches).
-  cache::ResponseCache& responseCache(int index) { return caches_[static_cast<size_t>(index)]; }
+  cache::ResponseCache& responseCache(int index) { return *caches_[static_cast<size_t>(index)]; }
   /// This worker's shards of the traffic counters (read by the stats from any thread).
   stats::WorkerCounters& counters() { return counters_; }
   /// This worker's counters and its caches' counters back to 0 (on this worker's thread).
@@ -102,6 +121,11 @@ class WorkerContext {
   void accept(const Listener& listener, evutil_socket_t fd, sockaddr* sa, int len);
   static void onRotateTickets(evutil_socket_t, short, void* self);
   void setAccepting(bool on);
+  /// Takes `session` from another context of this worker (a reload), under `fe` of this one.
+  void adopt(std::unique_ptr<ClientSession> session, const FrontendRuntime& fe);
+  const FrontendRuntime* frontendNamed(const std::string& name) const;
+  BindRuntime* bindLike(const FrontendRuntime& fe, const BindRuntime& bind);
+  void shareWith(WorkerContext& old);
   void broadcastAccepting(bool on);
   void warnMaxconnReached();
   /// Hands a held slot of `server` to the oldest waiter that can use it, or releases it.
@@ -117,7 +141,9 @@ class WorkerContext {
   std::vector<route::Router> routers_;           // by frontend index
   log::AccessLog accessLog_;
   static_files::StaticResponder staticResponder_;  // with this worker's open-file cache
-  std::deque<cache::ResponseCache> caches_;        // by config.caches index: no lock, 1/N of the size each
+  // By config.caches index: no lock, 1/N of the size each; shared with the previous generation's
+  // context when the cache kept its name and sizes.
+  std::vector<std::shared_ptr<cache::ResponseCache>> caches_;
   stats::WorkerCounters counters_;
   std::optional<stats::StatsService> statsService_;
   std::vector<std::unique_ptr<Listener>> listeners_;
@@ -131,6 +157,7 @@ class WorkerContext {
   std::deque<timeval> plainTimeouts_;  // stable addresses for durations past libevent's table
   bool accepting_ = true;
   bool draining_ = false;
+  bool retired_ = false;  // a reload replaced it: no listener, sessions move on or finish here
   uint64_t lastSessionId_ = 0;
   std::unordered_map<uint64_t, ClientSession*> waiting_;  // sessions waiting for a queue slot or a collapsed response
 };

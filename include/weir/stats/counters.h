@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "weir/base/shard_counter.h"
@@ -76,28 +77,36 @@ struct alignas(64) ConnectionShard {
   ShardCounter waiting;  // idle keep-alive, between requests
 };
 
-/// One worker's shards, by frontend index, backend index and server id.
+/// One worker's shards, by frontend index, backend index and server id. A reload's new
+/// generation shares the shards of what it has in common with the old one (share()), so both
+/// count into the same place while the old one's requests finish.
 class WorkerCounters {
  public:
-  WorkerCounters(size_t frontends, size_t backends, size_t servers)
-      : frontends_(frontends), backends_(backends), servers_(servers) {}
-
-  FrontendShard& frontend(int i) { return frontends_[static_cast<size_t>(i)]; }
-  BackendShard& backend(int i) { return backends_[static_cast<size_t>(i)]; }
-  ServerShard& server(int id) { return servers_[static_cast<size_t>(id)]; }
-  const FrontendShard& frontend(int i) const { return frontends_[static_cast<size_t>(i)]; }
-  const BackendShard& backend(int i) const { return backends_[static_cast<size_t>(i)]; }
-  const ServerShard& server(int id) const { return servers_[static_cast<size_t>(id)]; }
+  WorkerCounters(size_t frontends, size_t backends, size_t servers);
+  FrontendShard& frontend(int i) { return *frontends_[static_cast<size_t>(i)]; }
+  BackendShard& backend(int i) { return *backends_[static_cast<size_t>(i)]; }
+  ServerShard& server(int id) { return *servers_[static_cast<size_t>(id)]; }
+  const FrontendShard& frontend(int i) const { return *frontends_[static_cast<size_t>(i)]; }
+  const BackendShard& backend(int i) const { return *backends_[static_cast<size_t>(i)]; }
+  const ServerShard& server(int id) const { return *servers_[static_cast<size_t>(id)]; }
+  /// Each map gives, for an index of this generation, the same thing's index in `old` (-1:
+  /// new); those shards become old's.
+  struct SameAs {
+    std::vector<int> frontends;
+    std::vector<int> backends;
+    std::vector<int> servers;
+  };
+  void share(WorkerCounters& old, const SameAs& same);
   /// Every counter of this worker back to 0, gauges excepted. Only from the owning thread.
   void clear();
-  ConnectionShard& connections() { return connections_; }
-  const ConnectionShard& connections() const { return connections_; }
+  ConnectionShard& connections() { return *connections_; }
+  const ConnectionShard& connections() const { return *connections_; }
 
  private:
-  std::vector<FrontendShard> frontends_;
-  std::vector<BackendShard> backends_;
-  std::vector<ServerShard> servers_;
-  ConnectionShard connections_;
+  std::vector<std::shared_ptr<FrontendShard>> frontends_;
+  std::vector<std::shared_ptr<BackendShard>> backends_;
+  std::vector<std::shared_ptr<ServerShard>> servers_;
+  std::shared_ptr<ConnectionShard> connections_ = std::make_shared<ConnectionShard>();
 };
 
 }  // namespace weir::stats

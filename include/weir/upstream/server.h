@@ -75,6 +75,13 @@ class Server {
   /// Puts the next address of a DNS answer into this free discovered slot: its name, weight
   /// and TLS stay the config entry's; every other state starts afresh, as occupy().
   void occupyDiscovered(const net::Address& address, bool checkDown);
+  /// A reload: this server (the new config's) is `old` (the same backend, name, address and
+  /// TLS): it takes over old's health (active and passive), admin state, a weight set at run
+  /// time, failure counts and, for a discovered slot, the address it holds. Not the requests
+  /// in flight: they finish on `old`. Before the workers use this server.
+  void inherit(const Server& old);
+  /// Whether a reload may treat `old` as this same server (see inherit()).
+  bool sameAs(const Server& old) const;
   /// A slot of DNS discovery: the runtime API never puts its own servers there.
   bool discovered() const { return discovered_; }
   /// The config entry the server comes from; null for servers added at run time.

@@ -48,6 +48,8 @@ class ServerHealth {
   void setState(const std::string& state);
   /// Forgets everything: a new server took the slot.
   void reset(const std::string& state);
+  /// Takes over `other`'s record (a reload: the same server in the new config).
+  void inherit(const ServerHealth& other);
 
   HealthSnapshot snapshot(int64_t steadyNowMs) const;
 
