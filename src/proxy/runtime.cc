@@ -24,6 +24,25 @@ void inheritServers(Runtime& rt, const Runtime& previous) {
     for (const auto& server : backend->servers())
       for (const auto& before : old->servers())
         if (server->sameAs(*before)) server->inherit(*before);
+    // Servers added through the runtime API are not in the file: they take a free slot of the
+    // new backend, as they had one of the old, and stay what they were.
+    for (const auto& before : old->servers()) {
+      if (before->config() != nullptr || !before->inUse()) continue;
+      upstream::Server* slot = nullptr;
+      bool named = false;  // the file has a server of that name now: that one it is
+      for (const auto& s : backend->servers()) {
+        named = named || ((s->inUse() || s->discovered()) && s->name() == before->name());
+        if (slot == nullptr && !s->inUse() && s->isFree() && !s->discovered() && !s->backup()) slot = s.get();
+      }
+      if (named) continue;
+      if (slot == nullptr) {
+        log::warning("reload: backend {}: no free slot for {} (added at run time): it is gone", backend->name(),
+                     before->name());
+        continue;
+      }
+      slot->occupy(before->name(), before->address(), before->configuredWeight(), before->maxconn(), false);
+      slot->inherit(*before);
+    }
   }
 }
 

@@ -57,9 +57,15 @@ WorkerContext::WorkerContext(event::Worker& worker, Runtime& runtime, WorkerCont
   }
   reaper_.reset(event_new(worker.base(), -1, 0, &WorkerContext::onReap, this));
   if (worker.index() == 0 && runtime.ticketKeys) {
-    ticketRotator_.reset(event_new(worker.base(), -1, EV_PERSIST, &WorkerContext::onRotateTickets, this));
-    const timeval period{static_cast<time_t>(tls::TicketKeyRing::kRotation.count()), 0};
-    evtimer_add(ticketRotator_.get(), &period);
+    ticketRotator_.reset(evtimer_new(worker.base(), &WorkerContext::onRotateTickets, this));
+    // Hourly for the process: a reload keeps the schedule (frequent reloads must not put off
+    // the rotation for ever).
+    const auto now = std::chrono::steady_clock::now();
+    nextTicketRotation_ = predecessor != nullptr && predecessor->ticketRotator_ ? predecessor->nextTicketRotation_
+                                                                               : now + tls::TicketKeyRing::kRotation;
+    const timeval in = toTimeval(std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::max(nextTicketRotation_ - now, std::chrono::steady_clock::duration::zero())));
+    evtimer_add(ticketRotator_.get(), &in);
   }
   if (worker.index() == 0) discovery_ = DnsDiscovery::create(*this);
 }
@@ -121,6 +127,9 @@ void WorkerContext::onAccept(evconnlistener*, evutil_socket_t fd, sockaddr* sa, 
 void WorkerContext::onRotateTickets(evutil_socket_t, short, void* self) {
   auto* ctx = static_cast<WorkerContext*>(self);
   if (!ctx->runtime_.ticketKeys->rotate()) log::warning("session-ticket keys: no random bytes, the old key stays");
+  ctx->nextTicketRotation_ = std::chrono::steady_clock::now() + tls::TicketKeyRing::kRotation;
+  const timeval period{static_cast<time_t>(tls::TicketKeyRing::kRotation.count()), 0};
+  evtimer_add(ctx->ticketRotator_.get(), &period);
 }
 
 void WorkerContext::shareWith(WorkerContext& old) {

@@ -82,7 +82,9 @@ void Server::startAfresh(bool checkDown) {
 bool Server::sameAs(const Server& old) const {
   if (!old.inUse() && !old.discovered_) return false;
   if (old.name_ != name_ || old.discovered_ != discovered_ || old.backup_ != backup_) return false;
-  if (config_ == nullptr || old.config_ == nullptr) return false;  // servers added at run time are not in the config
+  // Added at run time (not in either config): the same when it has the same address.
+  if (config_ == nullptr || old.config_ == nullptr)
+    return config_ == nullptr && old.config_ == nullptr && inUse() && old.address_.toString() == address_.toString();
   return old.config_->address_text == config_->address_text && old.config_->tls.enabled == config_->tls.enabled &&
          old.config_->tls.verify == config_->tls.verify && old.config_->tls.ca_file == config_->tls.ca_file &&
          old.config_->tls.sni == config_->tls.sni && old.config_->tls.alpn == config_->tls.alpn;

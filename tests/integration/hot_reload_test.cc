@@ -109,20 +109,21 @@ TEST(HotReload, TwentyReloadsUnderLoadFailNoRequestAndATunnelLivesOn) {
 }
 
 TEST(HotReload, ServersInBothConfigsKeepTheirStateAndCounters) {
-  FakeBackend s1("s1"), s2("s2"), s3("s3", {.routes = {"/health=status=503"}});
-  const std::string checks = "\n    health_check: { http: GET /health, interval: 100ms, rise: 1, fall: 1 }";
+  FakeBackend s1("s1"), s2("s2"), s3("s3", {.routes = {"/health=status=503"}}), added("added");
+  const std::string checks = "\n    spare_servers: 2\n    health_check: { http: GET /health, interval: 100ms, rise: 1, fall: 1 }";
   WeirInstance weir(config(serverLine(s1) + serverLine(s2) + serverLine(s3), "", "", checks));
   ASSERT_TRUE(waitFor([&] { return serverRow(weir, "s3")["status"].starts_with("DOWN"); }, kDefaultTimeout));
   for (int i = 0; i < 6; ++i) ASSERT_EQ(httpGet(weir.port("web"), "/").status, 200);
   EXPECT_EQ(post(weir, "/server/state", R"({"backend":"app","server":"s2","state":"drain"})").status, 200);
   EXPECT_EQ(post(weir, "/server/weight", R"({"backend":"app","server":"s1","weight":"7"})").status, 200);
+  EXPECT_EQ(post(weir, "/server/add", R"({"backend":"app","server":"added","address":")" + added.address() + R"("})").status, 200);
   const std::string servedBefore = serverRow(weir, "s1")["stot"];
   ASSERT_NE(servedBefore, "0");
 
   FakeBackend s4("s4");
   // init_state: down would hold a new server back; s3 keeps its DOWN, and s1 its UP.
   ASSERT_TRUE(reload(weir, config(serverLine(s1) + serverLine(s2) + serverLine(s3) + serverLine(s4), "", "",
-                                  "\n    health_check: { http: GET /health, interval: 100ms, rise: 1, fall: 1, init_state: down }")))
+                                  "\n    spare_servers: 2\n    health_check: { http: GET /health, interval: 100ms, rise: 1, fall: 1, init_state: down }")))
       << weir.log();
   EXPECT_EQ(serverRow(weir, "s1")["stot"], servedBefore) << "counters carried over";
   EXPECT_EQ(serverRow(weir, "s1")["weight"], "7") << "the weight set at run time stays";
@@ -130,6 +131,7 @@ TEST(HotReload, ServersInBothConfigsKeepTheirStateAndCounters) {
   EXPECT_TRUE(serverRow(weir, "s3")["status"].starts_with("DOWN")) << "health stays";
   EXPECT_TRUE(serverRow(weir, "s1")["status"].starts_with("UP"));
   EXPECT_FALSE(serverRow(weir, "s4").empty()) << "the new server is there";
+  EXPECT_EQ(serverRow(weir, "added")["addr"], added.address()) << "a server added at run time stays";
   for (int i = 0; i < 6; ++i) {
     const HttpResponse r = httpGet(weir.port("web"), "/");
     EXPECT_EQ(r.status, 200);

@@ -152,6 +152,7 @@ class WorkerContext {
   EventPtr reaper_;
   EventPtr rateSampler_;  // worker 0, with the stats listener on: RateHistory once a second
   EventPtr ticketRotator_;  // worker 0: the session-ticket keys' next generation
+  std::chrono::steady_clock::time_point nextTicketRotation_{};
   std::unique_ptr<DnsDiscovery> discovery_;  // worker 0, when a backend has servers found by DNS
   std::vector<std::pair<std::chrono::milliseconds, const timeval*>> commonTimeouts_;
   std::deque<timeval> plainTimeouts_;  // stable addresses for durations past libevent's table
