@@ -101,7 +101,14 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 1;
   }
   if (explainCmd->parsed()) return explain(configPath, request);
-  if (importCmd->parsed()) return importConfig(importPath, importFrom);
+  if (importCmd->parsed()) {
+    try {
+      return importConfig(importPath, importFrom);
+    } catch (const std::exception& e) {  // the importers never throw on input; this is the net under them
+      fmt::print(stderr, "weir import: {}: {}\n", importPath, e.what());
+      return 1;
+    }
+  }
 
   if (configPath.empty()) {
     fmt::print(stderr, "weir: no configuration file given (-f FILE)\n{}", app.help());

@@ -28,7 +28,8 @@ void warnAboutRestartOnlySettings(const config::GlobalConfig& now, const config:
 }
 
 // A retired generation's contexts may still receive what one of its workers posted just
-// before its last connection ended; this leaves those posts time to run.
+// before its last connection ended (a fan-out's last step, a queue grant): counted from the
+// moment none is left, this leaves those posts time to run.
 constexpr auto kRetiredLinger = std::chrono::seconds(2);
 
 }  // namespace
@@ -76,7 +77,6 @@ bool reloadConfig(Generation& current, std::vector<Generation>& retired, Workers
   onEachWorker(workers, [&](size_t i) { next.contexts[i]->activate(*current.contexts[i]); });
   // The old servers serve only the requests already under way: no more checks for them.
   current.checker->stop();
-  current.retiredAt = std::chrono::steady_clock::now();
   retired.push_back(std::move(current));
   current = std::move(next);
   log::info("reload: {} in force, {} change(s)", path, changes.size());
@@ -87,7 +87,13 @@ bool reloadConfig(Generation& current, std::vector<Generation>& retired, Workers
 void releaseRetired(std::vector<Generation>& retired, Workers& workers) {
   const auto now = std::chrono::steady_clock::now();
   for (auto it = retired.begin(); it != retired.end();) {
-    if (it->rt->liveSessions.load(std::memory_order_acquire) > 0 || now - it->retiredAt < kRetiredLinger) {
+    if (it->rt->liveSessions.load(std::memory_order_acquire) > 0) {
+      it->emptySince = {};
+      ++it;
+      continue;
+    }
+    if (it->emptySince == std::chrono::steady_clock::time_point{}) it->emptySince = now;
+    if (now - it->emptySince < kRetiredLinger) {
       ++it;
       continue;
     }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <future>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -198,6 +199,13 @@ int Daemon::run() {
   } else {
     log::info("{}: stopping now", signalName(sig));
   }
+  // DNS lookups in flight answer before the loops stop (their callbacks need them).
+  std::promise<void> dnsIdle;
+  current.contexts[0]->post([ctx = current.contexts[0].get(), &dnsIdle] {
+    ctx->stopDiscovery([&dnsIdle] { dnsIdle.set_value(); });
+  });
+  if (dnsIdle.get_future().wait_for(std::chrono::seconds(2)) != std::future_status::ready)
+    log::warning("DNS lookups still in flight at exit: abandoned");
   for (auto& w : workers) w->stop();
   for (auto& w : workers) w->join();
   current.checker->stop();  // after the workers: the runtime API may post to it

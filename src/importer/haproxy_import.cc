@@ -148,9 +148,9 @@ class HaproxyImporter {
     const auto& w = l.words;
     const std::string& k = w[0];
     if (k == "maxconn" && w.size() == 2) {
-      global_["maxconn"] = std::stoi(w[1]);
+      global_["maxconn"] = numberOrText(w[1]);
     } else if (k == "nbthread" && w.size() == 2) {
-      global_["threads"] = std::stoi(w[1]);
+      global_["threads"] = numberOrText(w[1]);
     } else if (k == "log" && w.size() >= 2 && (w[1] == "stdout" || w[1] == "stderr")) {
       global_["log"] = w[1];
     } else if (k == "daemon" || k == "master-worker") {
@@ -175,7 +175,7 @@ class HaproxyImporter {
     } else if (k == "timeout" && w.size() == 3) {
       timeout(l, p);
     } else if (k == "retries" && w.size() == 2) {
-      p.options["retries"] = std::stoi(w[1]);
+      p.options["retries"] = numberOrText(w[1]);
     } else if (k == "option" && w.size() >= 2) {
       option(l, p);
     } else if (k == "no" && w.size() == 3 && w[1] == "option" &&
@@ -336,7 +336,7 @@ class HaproxyImporter {
         else slot = value;
         ++i;
       } else if (server != nullptr && (o == "weight" || o == "maxconn") && hasValue) {
-        (*server)[o] = std::stoi(w[++i]);
+        (*server)[o] = numberOrText(w[++i]);
       } else if (server != nullptr && o == "backup") {
         (*server)["backup"] = true;
       } else if (server != nullptr && o == "slowstart" && hasValue) {
@@ -379,11 +379,13 @@ class HaproxyImporter {
     std::string count = l.words[2];
     if (count.find('-') != std::string::npos) {
       note(l, "a numbered range is converted as a count from 1");
-      count = std::to_string(std::stoi(count.substr(count.find('-') + 1)) - std::stoi(count.substr(0, count.find('-'))) + 1);
+      const std::optional<int> first = toInt(std::string_view(count).substr(0, count.find('-')));
+      const std::optional<int> last = toInt(std::string_view(count).substr(count.find('-') + 1));
+      if (first && last) count = std::to_string(*last - *first + 1);
     }
     YAML::Node s;
     s["template"]["prefix"] = l.words[1];
-    s["template"]["count"] = std::stoi(count);
+    s["template"]["count"] = numberOrText(count);
     s["template"]["address"] = l.words[3];
     serverOptions(l, p, 4, &s);
     s.remove("resolve");  // a template is resolved anyway
@@ -429,8 +431,8 @@ class HaproxyImporter {
     const auto pick = [&](const std::string& mine, const std::string& dflt) { return !mine.empty() ? mine : dflt; };
     if (const std::string inter = pick(p.inter, defaults_.inter); !inter.empty()) hc["interval"] = inter;
     if (!checkTimeout_.empty()) hc["timeout"] = checkTimeout_;
-    if (const std::string rise = pick(p.rise, defaults_.rise); !rise.empty()) hc["rise"] = std::stoi(rise);
-    if (const std::string fall = pick(p.fall, defaults_.fall); !fall.empty()) hc["fall"] = std::stoi(fall);
+    if (const std::string rise = pick(p.rise, defaults_.rise); !rise.empty()) hc["rise"] = numberOrText(rise);
+    if (const std::string fall = pick(p.fall, defaults_.fall); !fall.empty()) hc["fall"] = numberOrText(fall);
     return hc;
   }
 

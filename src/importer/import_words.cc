@@ -1,6 +1,7 @@
 #include "import_words.h"
 
 #include <cctype>
+#include <charconv>
 
 namespace weir::importer {
 
@@ -60,8 +61,24 @@ std::optional<std::string> nginxDuration(const std::string& text) {
   const auto& [number, unit] = *parts;
   if (unit.empty()) return number + "s";
   if (unit == "ms" || unit == "s" || unit == "m" || unit == "h" || unit == "d" || unit == "y") return text;
-  if (unit == "w") return std::to_string(std::stoll(number) * 7) + "d";
+  if (unit == "w") {
+    const std::optional<int> weeks = toInt(number);
+    if (!weeks || *weeks > 1000000) return std::nullopt;
+    return std::to_string(*weeks * 7) + "d";
+  }
   return std::nullopt;  // "M": months have no fixed length
+}
+
+std::optional<int> toInt(std::string_view text) {
+  int value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+YAML::Node numberOrText(const std::string& text) {
+  if (const std::optional<int> n = toInt(text)) return YAML::Node(*n);
+  return YAML::Node(text);
 }
 
 std::string joinWords(const std::vector<std::string>& words, size_t from) {

@@ -20,6 +20,11 @@ std::vector<std::string> splitHaproxyWords(std::string_view line);
 std::optional<std::string> haproxyDuration(const std::string& text);
 std::optional<std::string> nginxDuration(const std::string& text);
 
+/// A whole decimal int; nullopt for anything else (never throws).
+std::optional<int> toInt(std::string_view text);
+/// A number as a YAML int, anything else as the text itself: `weir -c` then says what is wrong.
+YAML::Node numberOrText(const std::string& text);
+
 /// Joins words with single spaces (a directive as written, for notes and rules).
 std::string joinWords(const std::vector<std::string>& words, size_t from = 0);
 

@@ -161,7 +161,7 @@ class NginxImporter {
     if (d.name() == "http" && d.block) {
       for (const Directive& c : d.children) http(c);
     } else if (d.name() == "worker_processes" && d.words.size() == 2) {
-      global_["threads"] = d.words[1] == "auto" ? YAML::Node("auto") : YAML::Node(std::stoi(d.words[1]));
+      global_["threads"] = d.words[1] == "auto" ? YAML::Node("auto") : numberOrText(d.words[1]);
     } else if (d.name() == "upstream" || d.name() == "server") {
       http(d);  // a conf.d file: http's contents alone
     } else {
@@ -197,7 +197,7 @@ class NginxImporter {
       } else if (d.name() == "ip_hash" || (d.name() == "hash" && w.size() >= 2 && w[1] == "$remote_addr")) {
         be["balance"] = "source";
       } else if (d.name() == "keepalive" && w.size() == 2) {
-        be["keepalive"] = std::stoi(w[1]);
+        be["keepalive"] = numberOrText(w[1]);
       } else if (d.name() == "keepalive_timeout" && w.size() == 2 && nginxDuration(w[1])) {
         be["timeout"]["upstream_idle"] = *nginxDuration(w[1]);
       } else if (d.name() == "zone") {
@@ -222,8 +222,8 @@ class NginxImporter {
             if (slot && *slot != v) note(d, fmt::format("{} differs between servers: weir has one per backend, kept {}", what, *slot));
             else slot = v;
           };
-          if (o.starts_with("weight=")) s["weight"] = std::stoi(value);
-          else if (o.starts_with("max_conns=")) s["maxconn"] = std::stoi(value);
+          if (o.starts_with("weight=")) s["weight"] = numberOrText(value);
+          else if (o.starts_with("max_conns=")) s["maxconn"] = numberOrText(value);
           else if (o.starts_with("max_fails=")) setOnce(maxFails, value, "max_fails");
           else if (o.starts_with("fail_timeout=") && nginxDuration(value)) setOnce(failTimeout, *nginxDuration(value), "fail_timeout");
           else if (o.starts_with("slow_start=") && nginxDuration(value)) s["slowstart"] = *nginxDuration(value);
@@ -237,7 +237,7 @@ class NginxImporter {
         note(d, "no weir equivalent");
       }
     }
-    if (maxFails) be["max_fails"] = std::stoi(*maxFails);
+    if (maxFails) be["max_fails"] = numberOrText(*maxFails);
     if (failTimeout) be["fail_timeout"] = *failTimeout;
     be["servers"] = servers;
     backends_[u.words[1]] = be;
@@ -302,8 +302,12 @@ class NginxImporter {
       if (d.name() == "proxy_pass" && w.size() == 2) {
         backend = proxyTarget(d);
         if (!backend) note(d, "a proxy_pass weir cannot follow (variables, no scheme)");
-      } else if (d.name() == "return" && w.size() >= 2) {
-        const int code = std::stoi(w[1]);
+      } else if (d.name() == "return" && w.size() == 2 && !toInt(w[1])) {
+        // `return URL;` is a 302 (nginx)
+        if (w[1].find('$') != std::string::npos) note(d, "nginx variables in a redirect are not converted");
+        else httpRequest(fe).push_back(withCondition(fmt::format("redirect location {} code 302", w[1]), *cond));
+      } else if (d.name() == "return" && w.size() >= 2 && toInt(w[1])) {
+        const int code = *toInt(w[1]);
         const bool redirect = code == 301 || code == 302 || code == 303 || code == 307 || code == 308;
         if (redirect && w.size() == 3 && w[2] == "https://$host$request_uri") {
           httpRequest(fe).push_back(withCondition(fmt::format("redirect scheme https code {}", code), *cond));

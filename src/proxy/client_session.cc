@@ -78,6 +78,9 @@ void ClientSession::moveTo(WorkerContext& ctx, const FrontendRuntime& fe) {
   ctx_ = &ctx;
   fe_ = &fe;
   feOptions_ = &fe.options;
+  // The new config's timeouts from now on (the parser's limits stay those it was made with).
+  bufferevent_set_timeouts(client_.get(), nullptr, ctx_->timeout(feOptions_->timeout.client));
+  if (timerRole_ == TimerRole::kKeepAlive) armTimer(TimerRole::kKeepAlive, feOptions_->timeout.http_keep_alive);
 }
 
 bool ClientSession::drain() {
@@ -606,7 +609,7 @@ void ClientSession::logExchange() {
   e.bytesRead = bytesOut_;
   e.termination = termination_;
   e.retries = retries_;
-  e.serverConns = server_ != nullptr ? server_->shared().active.load(std::memory_order_relaxed) : 0;
+  e.serverConns = server_ != nullptr ? server_->active().load(std::memory_order_relaxed) : 0;
   e.queuedBehind = waiter_.ahead;
   e.badRequest = !haveRequest;
   e.method = req.method;

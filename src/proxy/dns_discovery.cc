@@ -37,7 +37,7 @@ std::unique_ptr<DnsDiscovery> DnsDiscovery::create(WorkerContext& ctx) {
   return any ? std::make_unique<DnsDiscovery>(ctx) : nullptr;
 }
 
-DnsDiscovery::DnsDiscovery(WorkerContext& ctx) : ctx_(ctx) {
+DnsDiscovery::DnsDiscovery(WorkerContext& ctx) : ctx_(ctx), worker_(ctx.worker()) {
   const std::vector<std::string>& resolvers = ctx.runtime().config->global.resolvers;
   evdns_set_log_fn(&logEvdns);
   // Without `resolvers`: /etc/resolv.conf (name servers, search domains) and /etc/hosts, as
@@ -63,10 +63,14 @@ DnsDiscovery::DnsDiscovery(WorkerContext& ctx) : ctx_(ctx) {
       if (!hp) continue;  // the config check refused it already
       e->host = hp->host;
       e->port = std::to_string(hp->port);
+      // A reload: servers the previous generation was draining go on draining here.
+      for (upstream::Server* slot : d.slots)
+        if (slot->inUse() && slot->leavingDns()) e->leaving.push_back(slot);
       e->resolveTimer.reset(evtimer_new(ctx.base(), &DnsDiscovery::onResolveTimer, e.get()));
       e->vacateTimer.reset(event_new(ctx.base(), -1, EV_PERSIST, &DnsDiscovery::onVacateTimer, e.get()));
       const timeval now{0, 0};
       evtimer_add(e->resolveTimer.get(), &now);  // the first lookup as soon as the worker runs
+      if (!e->leaving.empty()) evtimer_add(e->vacateTimer.get(), &kVacatePoll);
       entries_.push_back(std::move(e));
     }
   }
@@ -74,9 +78,30 @@ DnsDiscovery::DnsDiscovery(WorkerContext& ctx) : ctx_(ctx) {
 
 DnsDiscovery::~DnsDiscovery() {
   stopping_ = true;
-  for (auto& e : entries_)
-    if (e->pending != nullptr) evdns_getaddrinfo_cancel(e->pending);  // its callback runs now
-  dns_.reset();  // fails what is still in flight inside evdns, freeing it
+  // With a lookup in flight, failing it would call back into this object after it is gone.
+  const bool inFlight = std::any_of(entries_.begin(), entries_.end(), [](const auto& e) { return e->resolving; });
+  dns_.get_deleter().failRequests = !inFlight;
+  dns_.reset();
+}
+
+void DnsDiscovery::stop(std::function<void()> whenIdle) {
+  stopping_ = true;
+  whenIdle_ = std::move(whenIdle);
+  for (auto& e : entries_) {
+    event_del(e->resolveTimer.get());
+    event_del(e->vacateTimer.get());
+    if (e->resolving && e->pending != nullptr) evdns_getaddrinfo_cancel(e->pending);
+    e->pending = nullptr;
+  }
+  finishStopping();
+}
+
+void DnsDiscovery::finishStopping() {
+  if (!whenIdle_) return;
+  if (std::any_of(entries_.begin(), entries_.end(), [](const auto& e) { return e->resolving; })) return;
+  // Posted: this may run inside an evdns callback, and whenIdle frees this object.
+  worker_.post(std::move(whenIdle_));
+  whenIdle_ = nullptr;
 }
 
 void DnsDiscovery::onResolveTimer(evutil_socket_t, short, void* entry) {
@@ -90,7 +115,7 @@ void DnsDiscovery::onVacateTimer(evutil_socket_t, short, void* entry) {
 }
 
 void DnsDiscovery::resolve(Entry& e) {
-  if (!dns_ || e.resolving) return;
+  if (!dns_ || e.resolving || stopping_) return;
   evutil_addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -108,7 +133,11 @@ void DnsDiscovery::onAnswer(int result, evutil_addrinfo* answer, void* entry) {
   e.pending = nullptr;
   e.resolving = false;
   DnsDiscovery& self = *e.owner;
-  if (self.stopping_ || result == EVUTIL_EAI_CANCEL) return;
+  if (self.stopping_) {
+    self.finishStopping();
+    return;
+  }
+  if (result == EVUTIL_EAI_CANCEL) return;
   const std::string who = fmt::format("backend {}: {}", e.backend->name(), e.discovery->config->address_text);
   if (result != 0 && result != EVUTIL_EAI_NONAME && result != EVUTIL_EAI_NODATA) {
     // No answer is not an empty answer: servers stay as they are until the name servers reply.
@@ -153,6 +182,7 @@ void DnsDiscovery::apply(Entry& e, const std::vector<net::Address>& answer) {
     }
     if (isLeaving(s)) {  // back in the answer before its last request ended: it stays
       std::erase(e.leaving, s);
+      s->setLeavingDns(false);
       s->shared().admin.store(upstream::AdminState::kReady, std::memory_order_relaxed);
       log::info("dns: server {}/{} stays at {}: back in the answer", e.backend->name(), s->name(), s->address().toString());
     }
@@ -180,6 +210,7 @@ void DnsDiscovery::apply(Entry& e, const std::vector<net::Address>& answer) {
 void DnsDiscovery::leave(Entry& e, upstream::Server& server) {
   // As `state: maint`: no new request, those in flight finish; then the slot is given back.
   server.shared().admin.store(upstream::AdminState::kMaint, std::memory_order_relaxed);
+  server.setLeavingDns(true);  // under serverSlotsMutex (apply): a reload reads it
   e.leaving.push_back(&server);
   log::info("dns: server {}/{} at {} left the answer: draining", e.backend->name(), server.name(),
             server.address().toString());

@@ -14,16 +14,25 @@ namespace weir::proxy {
 
 namespace {
 
-/// A reload: each server that is the same in both configs carries its state over.
-void inheritServers(Runtime& rt, const Runtime& previous) {
+/// A reload: each server that is the same in both configs carries its state over. Under the
+/// previous runtime's slot lock: the runtime API and DNS discovery change its servers under it.
+void inheritServers(Runtime& rt, Runtime& previous) {
+  std::lock_guard lock(previous.serverSlotsMutex);
+  stats::WorkerCounters::SameAs& same = rt.sameAsPrevious;
+  same.servers.assign(static_cast<size_t>(rt.serverCount), -1);
   for (auto& backend : rt.backends) {
     const upstream::Backend* old = nullptr;
     for (const auto& b : previous.backends)
       if (b->name() == backend->name()) old = b.get();
+    same.backends.push_back(old != nullptr ? old->index() : -1);
     if (old == nullptr) continue;
+    const auto carry = [&](upstream::Server& server, const upstream::Server& before) {
+      server.inherit(before);
+      same.servers[static_cast<size_t>(server.globalId())] = before.globalId();
+    };
     for (const auto& server : backend->servers())
       for (const auto& before : old->servers())
-        if (server->sameAs(*before)) server->inherit(*before);
+        if (server->sameAs(*before)) carry(*server, *before);
     // Servers added through the runtime API are not in the file: they take a free slot of the
     // new backend, as they had one of the old, and stay what they were.
     for (const auto& before : old->servers()) {
@@ -41,14 +50,14 @@ void inheritServers(Runtime& rt, const Runtime& previous) {
         continue;
       }
       slot->occupy(before->name(), before->address(), before->configuredWeight(), before->maxconn(), false);
-      slot->inherit(*before);
+      carry(*slot, *before);
     }
   }
 }
 
 }  // namespace
 
-std::unique_ptr<Runtime> buildRuntime(std::shared_ptr<const config::Config> config, const Runtime* previous) {
+std::unique_ptr<Runtime> buildRuntime(std::shared_ptr<const config::Config> config, Runtime* previous) {
   auto rt = std::make_unique<Runtime>();
   rt->config = config;
   int nextId = 0;
@@ -126,6 +135,12 @@ std::unique_ptr<Runtime> buildRuntime(std::shared_ptr<const config::Config> conf
   rt->responseLimits = {64 * 1024, 256, 64 * 1024};
   rt->maxconn = config->global.maxconn;
   if (previous != nullptr) {  // the process's, not the config's
+    for (const FrontendRuntime& fe : rt->frontends) {
+      int was = -1;
+      for (const FrontendRuntime& f : previous->frontends)
+        if (f.name == fe.name) was = f.index;
+      rt->sameAsPrevious.frontends.push_back(was);
+    }
     rt->startUnixMs = previous->startUnixMs;
     rt->adminToken = previous->adminToken;
     rt->connections = previous->connections;

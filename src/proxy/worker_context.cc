@@ -47,27 +47,47 @@ WorkerContext::WorkerContext(event::Worker& worker, Runtime& runtime, WorkerCont
         c.max_object_size));
   }
   if (predecessor != nullptr) shareWith(*predecessor);
-  if (runtime.config->stats.enabled) {
-    statsService_.emplace(runtime.config->stats);
-    if (worker.index() == 0) {
-      rateSampler_.reset(event_new(worker.base(), -1, EV_PERSIST, &WorkerContext::onSampleRates, this));
-      const timeval second{1, 0};
-      evtimer_add(rateSampler_.get(), &second);
-    }
-  }
+  if (runtime.config->stats.enabled) statsService_.emplace(runtime.config->stats);
   reaper_.reset(event_new(worker.base(), -1, 0, &WorkerContext::onReap, this));
-  if (worker.index() == 0 && runtime.ticketKeys) {
-    ticketRotator_.reset(evtimer_new(worker.base(), &WorkerContext::onRotateTickets, this));
+  // A reload's context takes these over when it is put in force (activate), not before.
+  if (predecessor == nullptr) startProcessDuties(nullptr);
+}
+
+void WorkerContext::startProcessDuties(const WorkerContext* predecessor) {
+  if (worker_.index() != 0) return;
+  if (runtime_.config->stats.enabled) {
+    rateSampler_.reset(event_new(base(), -1, EV_PERSIST, &WorkerContext::onSampleRates, this));
+    const timeval second{1, 0};
+    evtimer_add(rateSampler_.get(), &second);
+  }
+  if (runtime_.ticketKeys) {
+    ticketRotator_.reset(evtimer_new(base(), &WorkerContext::onRotateTickets, this));
     // Hourly for the process: a reload keeps the schedule (frequent reloads must not put off
     // the rotation for ever).
     const auto now = std::chrono::steady_clock::now();
-    nextTicketRotation_ = predecessor != nullptr && predecessor->ticketRotator_ ? predecessor->nextTicketRotation_
-                                                                               : now + tls::TicketKeyRing::kRotation;
+    nextTicketRotation_ = predecessor != nullptr && predecessor->nextTicketRotation_ != std::chrono::steady_clock::time_point{}
+                              ? predecessor->nextTicketRotation_
+                              : now + tls::TicketKeyRing::kRotation;
     const timeval in = toTimeval(std::chrono::duration_cast<std::chrono::milliseconds>(
         std::max(nextTicketRotation_ - now, std::chrono::steady_clock::duration::zero())));
     evtimer_add(ticketRotator_.get(), &in);
   }
-  if (worker.index() == 0) discovery_ = DnsDiscovery::create(*this);
+  discovery_ = DnsDiscovery::create(*this);
+}
+
+void WorkerContext::stopDiscovery(std::function<void()> done) {
+  if (!discovery_) {
+    done();
+    return;
+  }
+  // Freed by a task of this worker once evdns has answered every lookup it had in flight
+  // (a cancelled one included): never inside an evdns callback, never under one.
+  std::shared_ptr<DnsDiscovery> discovery = std::move(discovery_);
+  DnsDiscovery* raw = discovery.get();
+  raw->stop([discovery = std::move(discovery), done = std::move(done)]() mutable {
+    done();
+    discovery.reset();
+  });
 }
 
 WorkerContext::~WorkerContext() {
@@ -132,28 +152,7 @@ void WorkerContext::onRotateTickets(evutil_socket_t, short, void* self) {
   evtimer_add(ctx->ticketRotator_.get(), &period);
 }
 
-void WorkerContext::shareWith(WorkerContext& old) {
-  const Runtime& before = old.runtime_;
-  stats::WorkerCounters::SameAs same;
-  for (const FrontendRuntime& fe : runtime_.frontends) {
-    const FrontendRuntime* was = old.frontendNamed(fe.name);
-    same.frontends.push_back(was != nullptr ? was->index : -1);
-  }
-  same.servers.assign(static_cast<size_t>(runtime_.serverCount), -1);
-  for (const auto& backend : runtime_.backends) {
-    const upstream::Backend* was = nullptr;
-    for (const auto& b : before.backends)
-      if (b->name() == backend->name()) was = b.get();
-    same.backends.push_back(was != nullptr ? was->index() : -1);
-    if (was == nullptr) continue;
-    for (const auto& server : backend->servers())
-      for (const auto& s : was->servers())
-        if (server->sameAs(*s)) same.servers[static_cast<size_t>(server->globalId())] = s->globalId();
-  }
-  counters_.share(old.counters_, same);
-  lastSessionId_ = old.lastSessionId_;  // queue tickets name sessions by id: no reuse
-  accepting_ = old.accepting_;
-}
+void WorkerContext::shareWith(WorkerContext& old) { counters_.share(old.counters_, runtime_.sameAsPrevious); }
 
 const FrontendRuntime* WorkerContext::frontendNamed(const std::string& name) const {
   for (const FrontendRuntime& fe : runtime_.frontends)
@@ -175,7 +174,9 @@ void WorkerContext::activate(WorkerContext& old) {
   // Once per process: the new context samples the rates, rotates the ticket keys, asks DNS.
   old.rateSampler_.reset();
   old.ticketRotator_.reset();
-  old.discovery_.reset();
+  old.stopDiscovery([] {});
+  startProcessDuties(&old);
+  lastSessionId_ = old.lastSessionId_;  // queue tickets name sessions by id: no reuse
   for (auto& l : old.listeners_) {
     BindRuntime* bind = bindLike(*l->frontend, *l->bind);
     if (bind == nullptr) {
@@ -199,8 +200,12 @@ void WorkerContext::activate(WorkerContext& old) {
         log::info("listening frontend={} address={}{}", fe.name, bind.address.toString(), bind.tls ? " tls" : "");
     }
   }
-  if (!accepting_)
-    for (auto& l : listeners_) evconnlistener_disable(l->handle.get());
+  // Against this config's maxconn: a reload may have raised or lowered it.
+  accepting_ = runtime_.connections->load(std::memory_order_relaxed) < runtime_.maxconn;
+  for (auto& l : listeners_) {
+    if (accepting_) evconnlistener_enable(l->handle.get());
+    else evconnlistener_disable(l->handle.get());
+  }
   makeCurrent();
   // Idle keep-alive connections move now; the others after their current request.
   std::vector<ClientSession*> idle;
@@ -258,7 +263,9 @@ void WorkerContext::closeSession(ClientSession* session) {
   sessions_.erase(it);
   event_active(reaper_.get(), EV_TIMEOUT, 0);
   const int open = runtime_.connections->fetch_sub(1, std::memory_order_relaxed) - 1;
-  if (open == runtime_.maxconn - 1) broadcastAccepting(true);
+  // The limit in force is the current config's (this context may be a retired one).
+  const WorkerContext* now = current() != nullptr ? current() : this;
+  if (open == now->runtime_.maxconn - 1) broadcastAccepting(true);
   // Last: a retired generation is freed once this reaches 0, and the posts above come first.
   runtime_.liveSessions.fetch_sub(1, std::memory_order_acq_rel);
 }

@@ -84,7 +84,7 @@ Row serverRow(const proxy::Runtime& rt, const upstream::Backend& be, const upstr
   row.sid = sv.index() + 1;
   row.addr = sv.address().toString();
   row.backup = sv.backup();
-  row.scur = static_cast<uint64_t>(std::max(sv.shared().active.load(std::memory_order_relaxed), 0));
+  row.scur = static_cast<uint64_t>(std::max(sv.active().load(std::memory_order_relaxed), 0));
   if (sv.maxconn() > 0) row.slim = static_cast<uint64_t>(sv.maxconn());
   row.act = sv.backup() ? 0 : 1;
   row.bck = sv.backup() ? 1 : 0;

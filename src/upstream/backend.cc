@@ -115,7 +115,7 @@ Pick ServerPicker::pickIn(const Backend& backend, const ServerGroup& group, Grou
       i = state->leastConn.pick([&](int j) -> ServerLoad {
         if (!open(j)) return {0, 0};
         const Server& s = *servers[static_cast<size_t>(j)];
-        return {s.shared().active.load(std::memory_order_relaxed), s.effectiveWeight(nowMs)};
+        return {s.active().load(std::memory_order_relaxed), s.effectiveWeight(nowMs)};
       });
     } else {
       i = state->roundRobin.pick([&](int j) -> int64_t { return open(j) ? servers[static_cast<size_t>(j)]->effectiveWeight(nowMs) : 0; });

@@ -12,6 +12,7 @@ void HealthChecker::start() {
     if (b->healthCheck().enabled)
       for (const auto& s : b->servers()) checked.emplace_back(b.get(), s.get());
   if (checked.empty()) return;
+  std::lock_guard lock(loopMutex_);
   loop_ = std::make_unique<event::Worker>(-1);
   loop_->start([this, checked] {
     // Spread the first round: server i of n starts i/n of its backend's interval in (the
@@ -26,11 +27,17 @@ void HealthChecker::start() {
 }
 
 void HealthChecker::post(std::function<void()> fn) {
-  if (loop_) loop_->post(std::move(fn));
-  else fn();
+  std::unique_lock lock(loopMutex_);
+  if (loop_) {
+    loop_->post(std::move(fn));
+    return;
+  }
+  lock.unlock();
+  fn();
 }
 
 void HealthChecker::stop() {
+  std::lock_guard lock(loopMutex_);
   if (!loop_) return;
   loop_->stop();
   loop_->join();

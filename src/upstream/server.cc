@@ -46,6 +46,7 @@ std::unique_ptr<Server> Server::discoveredSlot(const config::ServerConfig& cfg, 
 }
 
 void Server::occupy(const std::string& name, const net::Address& address, int weight, int maxconn, bool checkDown) {
+  config_ = nullptr;  // the slot may have held a server of the config
   name_ = name;
   address_ = address;
   weight_.store(weight, kRelaxed);
@@ -57,6 +58,7 @@ void Server::occupy(const std::string& name, const net::Address& address, int we
 
 void Server::occupyDiscovered(const net::Address& address, bool checkDown) {
   address_ = address;
+  leavingDns_ = false;
   weight_.store(configuredWeight_, kRelaxed);
   startAfresh(checkDown);
 }
@@ -81,10 +83,10 @@ void Server::startAfresh(bool checkDown) {
 
 bool Server::sameAs(const Server& old) const {
   if (!old.inUse() && !old.discovered_) return false;
+  if ((config_ == nullptr) != (old.config_ == nullptr)) return false;
   if (old.name_ != name_ || old.discovered_ != discovered_ || old.backup_ != backup_) return false;
   // Added at run time (not in either config): the same when it has the same address.
-  if (config_ == nullptr || old.config_ == nullptr)
-    return config_ == nullptr && old.config_ == nullptr && inUse() && old.address_.toString() == address_.toString();
+  if (config_ == nullptr) return inUse() && old.address_.toString() == address_.toString();
   return old.config_->address_text == config_->address_text && old.config_->tls.enabled == config_->tls.enabled &&
          old.config_->tls.verify == config_->tls.verify && old.config_->tls.ca_file == config_->tls.ca_file &&
          old.config_->tls.sni == config_->tls.sni && old.config_->tls.alpn == config_->tls.alpn;
@@ -92,11 +94,14 @@ bool Server::sameAs(const Server& old) const {
 
 void Server::inherit(const Server& old) {
   const Shared& o = old.shared_;
-  if (discovered_) {  // the address DNS gave it, until the next answer says otherwise
+  // A slot between its last request and being freed stays free here: DNS fills it again.
+  if (discovered_ && old.inUse()) {  // the address DNS gave it, until the next answer says otherwise
     address_ = old.address_;
-    shared_.inUse.store(o.inUse.load(std::memory_order_acquire), kRelaxed);
-    shared_.slotFree.store(o.slotFree.load(kRelaxed), kRelaxed);
+    leavingDns_ = old.leavingDns_;
+    shared_.slotFree.store(false, kRelaxed);
+    shared_.inUse.store(true, kRelaxed);
   }
+  active_ = old.active_;
   // A weight changed at run time stays; otherwise the new config's applies.
   if (old.weight() != old.configuredWeight()) weight_.store(old.weight(), kRelaxed);
   shared_.fails.store(o.fails.load(kRelaxed), kRelaxed);
@@ -121,7 +126,7 @@ Server::State Server::state(int64_t nowMs) const {
 
 bool Server::hasFreeSlot() const {
   const int limit = maxconn_.load(kRelaxed);
-  return limit == 0 || shared_.active.load(kSlotOrder) < limit;
+  return limit == 0 || active_->load(kSlotOrder) < limit;
 }
 
 void Server::setCheckedUp(bool up, int64_t nowMs) {
@@ -146,20 +151,20 @@ bool Server::tryAcquire(bool probe) {
   }
   bool taken = true;
   if (maxconn_ == 0) {
-    shared_.active.fetch_add(1, kSlotOrder);
+    active_->fetch_add(1, kSlotOrder);
   } else {
     // A compare-exchange, not add-then-check: workers racing for the last slot never overshoot.
-    int32_t n = shared_.active.load(kSlotOrder);
+    int32_t n = active_->load(kSlotOrder);
     do {
       if (n >= maxconn_) {
         taken = false;
         break;
       }
-    } while (!shared_.active.compare_exchange_weak(n, n + 1, kSlotOrder));
+    } while (!active_->compare_exchange_weak(n, n + 1, kSlotOrder));
   }
   // Removed meanwhile (tryVacate): its remover saw no request in flight, so none may start.
   if (taken && !shared_.inUse.load(kSlotOrder)) {
-    shared_.active.fetch_sub(1, kSlotOrder);
+    active_->fetch_sub(1, kSlotOrder);
     taken = false;
   }
   if (!taken && probe) shared_.probeInFlight.store(false, kRelaxed);
@@ -170,13 +175,13 @@ bool Server::tryVacate() {
   // Out first, then count: with tryAcquire's count-then-check (both sequentially consistent),
   // either the request sees the server gone or the remover sees the request.
   shared_.inUse.store(false, kSlotOrder);
-  if (shared_.active.load(kSlotOrder) == 0) return true;
+  if (active_->load(kSlotOrder) == 0) return true;
   shared_.inUse.store(true, kSlotOrder);
   return false;
 }
 
 void Server::release(bool probe) {
-  shared_.active.fetch_sub(1, kSlotOrder);
+  active_->fetch_sub(1, kSlotOrder);
   // A probe that ended without a verdict (the client left) lets the next request probe.
   if (probe) shared_.probeInFlight.store(false, kRelaxed);
 }

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <csignal>
 #include <map>
 #include <set>
 #include <string>
@@ -150,6 +151,24 @@ TEST_F(DnsDiscoveryTest, AServerThatLeavesTheAnswerFinishesItsRequestsFirst) {
   EXPECT_EQ(r.header("X-Server"), "at-127.0.0.11");
   EXPECT_TRUE(weir.waitForLog("dns: server app/web removed", kDefaultTimeout, from)) << weir.log();
   EXPECT_EQ(serverAddresses(weir), (std::map<std::string, std::string>{{"web-2", "127.0.0.12:" + port}}));
+}
+
+TEST_F(DnsDiscoveryTest, AReloadKeepsTheDiscoveredServers) {
+  std::vector<FakeBackend> backends = backendsOnOnePort({"127.0.0.11", "127.0.0.12"});
+  const std::string port = std::to_string(backends[0].port());
+  DnsServer dns({"127.0.0.11 app.weir.test", "127.0.0.12 app.weir.test"});
+  const std::string server = "{ template: { prefix: app, count: 3, address: \"app.weir.test:" + port + "\" } }";
+  WeirInstance weir(config(dns, server));
+  ASSERT_TRUE(weir.waitForLog("dns: server app/app2 added")) << weir.log();
+  const size_t mark = weir.logSize();
+  weir.rewriteConfig(config(dns, server, "\n    retries: 2"));
+  weir.signal(SIGHUP);
+  ASSERT_TRUE(weir.waitForLog(" in force, ", kDefaultTimeout, mark)) << weir.log();
+  EXPECT_EQ(serverAddresses(weir), (std::map<std::string, std::string>{{"app1", "127.0.0.11:" + port},
+                                                                       {"app2", "127.0.0.12:" + port}}))
+      << "no gap while the new config asks DNS again";
+  EXPECT_EQ(serversOf(weir.port("web"), 12), (std::set<std::string>{"at-127.0.0.11", "at-127.0.0.12"}));
+  EXPECT_EQ(weir.log().find("added", mark), std::string::npos) << "the same servers, not new ones";
 }
 
 TEST_F(DnsDiscoveryTest, DiscoveredServersAreHealthChecked) {

@@ -32,8 +32,8 @@ constexpr const char* kAuth = "Authorization: Basic YWRtaW46czNjcmV0";
 /// Two frontends' worth of config: `web` on a port of its own, the stats listener, backend
 /// `app` with `servers`, and `extra` (a YAML fragment: more frontends, rules) where it goes.
 std::string config(const std::string& servers, const std::string& webExtra = "", const std::string& frontendsExtra = "",
-                   const std::string& backendExtra = "") {
-  return fmt::format(R"(global: {{ threads: 2, log: stdout }}
+                   const std::string& backendExtra = "", int maxconn = 4096) {
+  return fmt::format(R"(global: {{ threads: 2, log: stdout, maxconn: {} }}
 frontends:
   web:
     bind: ["127.0.0.1:0"]
@@ -46,7 +46,7 @@ frontends:
     servers: [{{ name: o1, address: "127.0.0.1:9" }}]
 stats: {{ bind: "127.0.0.1:0", admin: true, auth: {{ user: admin, password: s3cret }} }}
 )",
-                     webExtra, frontendsExtra, backendExtra, servers);
+                     maxconn, webExtra, frontendsExtra, backendExtra, servers);
 }
 
 std::string serverLine(const FakeBackend& b, const std::string& extra = "") {
@@ -151,6 +151,21 @@ TEST(HotReload, AKeepAliveConnectionsNextRequestFollowsTheNewRules) {
   const HttpResponse r = client.readResponse();
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body, "reloaded") << "the same connection, the new rules";
+}
+
+TEST(HotReload, AMaxconnRaisedByAReloadLetsWaitingConnectionsIn) {
+  FakeBackend s1("s1");
+  WeirInstance weir(config(serverLine(s1), "", "", "", 2));
+  TcpClient first(weir.port("web")), second(weir.port("web"));
+  for (TcpClient* c : {&first, &second}) {
+    ASSERT_TRUE(c->send("GET / HTTP/1.1\r\nHost: weir.test\r\n\r\n"));
+    ASSERT_EQ(c->readResponse().status, 200);  // and now idle, holding its place
+  }
+  TcpClient third(weir.port("web"));
+  ASSERT_TRUE(third.send("GET /third HTTP/1.1\r\nHost: weir.test\r\n\r\n"));
+  EXPECT_EQ(third.readSome(300ms), "") << "at maxconn the third waits in the backlog";
+  ASSERT_TRUE(reload(weir, config(serverLine(s1), "", "", "", 10)));
+  EXPECT_EQ(third.readResponse().status, 200) << "the new maxconn lets it in";
 }
 
 TEST(HotReload, ListenersKeptAddedAndRemoved) {

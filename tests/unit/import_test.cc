@@ -104,6 +104,22 @@ server {
   EXPECT_EQ(fe["use_backend"][0].as<std::string>(), "u if { path_beg /admin }");
 }
 
+TEST(Import, OddValuesNeverThrow) {
+  const ImportResult ha = importHaproxy("global\n  maxconn lots\n  nbthread 99999999999999\nbackend b\n"
+                                        "  server-template s x-y app:80\n  server s 1.2.3.4:80 weight heavy inter\n");
+  EXPECT_EQ(ha.config["global"]["maxconn"].as<std::string>(), "lots") << "left for weir -c to refuse, with its line";
+  const ImportResult ng = importNginx("upstream u { server a weight=x max_fails=; keepalive many; }\n"
+                                      "server { location / { return https://example.com/; } location /w { return; } }\n");
+  EXPECT_EQ(ng.error, "");
+  EXPECT_EQ(ng.config["frontends"]["server1"]["http_request"][0].as<std::string>(),
+            "redirect location https://example.com/ code 302") << "`return URL` is nginx's 302";
+  // Whatever the bytes, the importers answer.
+  std::string noise;
+  for (int i = 0; i < 4096; ++i) noise += static_cast<char>((i * 7919) % 251 + 1);
+  EXPECT_NO_THROW(importHaproxy(noise));
+  EXPECT_NO_THROW(importNginx(noise));
+}
+
 TEST(Import, NginxSyntaxErrorsAreReported) {
   EXPECT_NE(importNginx("upstream u {\n  server a;\n").error.find("line 3: unexpected end of file"), std::string::npos);
   EXPECT_NE(importNginx("server { }\n}\n").error.find("unexpected `}`"), std::string::npos);

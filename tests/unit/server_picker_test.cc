@@ -64,7 +64,7 @@ struct Fixture {
     }
     return out;
   }
-  int active(int i) { return backend.server(i).shared().active.load(); }
+  int active(int i) { return backend.server(i).active().load(); }
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -161,9 +161,9 @@ TEST(ServerPicker, NoUsableServerIsNone) {
 
 TEST(ServerPicker, ServerAtMaxconnIsSkipped) {
   Fixture f(backendWith({{.maxconn = 1}, {}}));
-  f.backend.server(0).shared().active = 1;
+  f.backend.server(0).active() = 1;
   EXPECT_EQ(f.sequence(3, 0), "111");
-  f.backend.server(0).shared().active = 0;
+  f.backend.server(0).active() = 0;
   EXPECT_EQ(f.sequence(2, 0).find('0') != std::string::npos, true);
 }
 
@@ -192,7 +192,7 @@ TEST(ServerPicker, AllPrimariesFullIsSaturatedNotBackup) {
 
 TEST(ServerPicker, FullPrimaryAndDownPrimaryIsSaturated) {
   Fixture f(backendWith({{.maxconn = 1}, {}, {.backup = true}}));
-  f.backend.server(0).shared().active = 1;
+  f.backend.server(0).active() = 1;
   f.backend.recordFailure(f.backend.server(1), ServerFailure::kConnectError, 0);
   EXPECT_EQ(f.pick(100).outcome, Outcome::kSaturated);
 }
@@ -202,7 +202,7 @@ TEST(ServerPicker, FullPrimaryAndDownPrimaryIsSaturated) {
 
 TEST(ServerPicker, LeastConnAvoidsBusyServer) {
   Fixture f(backendWith({{}, {}, {}}, config::BalanceAlgorithm::kLeastConn));
-  f.backend.server(0).shared().active = 5;
+  f.backend.server(0).active() = 5;
   const std::string seq = f.sequence(10, 0);
   EXPECT_EQ(seq.find('0'), std::string::npos) << seq;
   EXPECT_EQ(seq, "1212121212");  // idle ties rotate
@@ -218,8 +218,8 @@ TEST(ServerPicker, LeastConnAvoidsBusyServer) {
 
 TEST(ServerPicker, LeastConnRespectsWeights) {
   Fixture f(backendWith({{.weight = 4}, {.weight = 1}}, config::BalanceAlgorithm::kLeastConn));
-  f.backend.server(0).shared().active = 4;
-  f.backend.server(1).shared().active = 3;
+  f.backend.server(0).active() = 4;
+  f.backend.server(1).active() = 3;
   EXPECT_EQ(f.pickIndex(0), 0);
 }
 
@@ -268,7 +268,7 @@ TEST(ServerPicker, SourceWaitsForItsServerAtMaxconn) {
   const Pick p = f.pick(0, {}, hash);
   EXPECT_EQ(p.outcome, Outcome::kSaturated);
   EXPECT_EQ(p.server, held.server);
-  EXPECT_EQ(held.server->shared().active.load(), 1);
+  EXPECT_EQ(held.server->active().load(), 1);
   // Other servers are idle, yet not used: affinity wins.
   for (int i = 0; i < 3; ++i)
     if (&f.backend.server(i) != held.server) {
@@ -626,7 +626,7 @@ TEST(ServerSlot, AVacatedServerTakesNoRequest) {
     ASSERT_TRUE(s.tryVacate());
     EXPECT_FALSE(s.tryAcquire(false)) << "server " << i;
     EXPECT_FALSE(s.tryAcquire(true)) << "server " << i;
-    EXPECT_EQ(s.shared().active.load(), 0) << "the failed attempt gave its count back";
+    EXPECT_EQ(s.active().load(), 0) << "the failed attempt gave its count back";
     EXPECT_FALSE(s.shared().probeInFlight.load()) << "and its probe claim";
   }
 }

@@ -19,7 +19,8 @@ struct Generation {
   std::unique_ptr<proxy::Runtime> rt;
   std::vector<std::unique_ptr<proxy::WorkerContext>> contexts;  // by worker
   std::unique_ptr<upstream::HealthChecker> checker;
-  std::chrono::steady_clock::time_point retiredAt{};
+  // Retired: since when no connection has been left (zero: there still are).
+  std::chrono::steady_clock::time_point emptySince{};
 };
 
 using Workers = std::vector<std::unique_ptr<event::Worker>>;

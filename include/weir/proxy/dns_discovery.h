@@ -8,11 +8,13 @@
 
 #include <event2/dns.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "weir/base/c_handle.h"
+#include "weir/event/worker.h"
 #include "weir/net/address.h"
 #include "weir/upstream/backend.h"
 
@@ -20,12 +22,24 @@ namespace weir::proxy {
 
 class WorkerContext;
 
+/// evdns_base_free, failing the lookups in flight unless that would call back into freed memory.
+struct DnsBaseFree {
+  bool failRequests = true;
+  void operator()(evdns_base* base) const { evdns_base_free(base, failRequests ? 1 : 0); }
+};
+
 class DnsDiscovery {
  public:
   /// Null when no backend has a discovered server. On `ctx`'s thread, or before it runs.
   static std::unique_ptr<DnsDiscovery> create(WorkerContext& ctx);
   explicit DnsDiscovery(WorkerContext& ctx);
+  /// Call stop() first and wait for it: freeing it with a lookup in flight would leave evdns
+  /// a callback into freed memory, so that lookup is abandoned instead (a leak, never a crash).
   ~DnsDiscovery();
+  /// No more lookups. `whenIdle` is posted to this worker once evdns has called back for every
+  /// lookup in flight (cancelled ones answer too, a loop turn later): from then on this object
+  /// may be freed.
+  void stop(std::function<void()> whenIdle);
   DnsDiscovery(const DnsDiscovery&) = delete;
   DnsDiscovery& operator=(const DnsDiscovery&) = delete;
 
@@ -44,9 +58,7 @@ class DnsDiscovery {
     std::vector<net::Address> answer;        // the last one: retried as slots come free
     std::string lastAnswer;                  // logged when it changes
   };
-  struct DnsBaseDeleter {
-    void operator()(evdns_base* base) const { evdns_base_free(base, 1); }
-  };
+  void finishStopping();
 
   static void onResolveTimer(evutil_socket_t, short, void* entry);
   static void onVacateTimer(evutil_socket_t, short, void* entry);
@@ -59,9 +71,11 @@ class DnsDiscovery {
   void vacate(Entry& e);
 
   WorkerContext& ctx_;
-  std::unique_ptr<evdns_base, DnsBaseDeleter> dns_;
+  event::Worker& worker_;
+  std::unique_ptr<evdns_base, DnsBaseFree> dns_;
   std::vector<std::unique_ptr<Entry>> entries_;
   bool stopping_ = false;
+  std::function<void()> whenIdle_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // for work posted to the workers
 };
 

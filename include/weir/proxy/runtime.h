@@ -17,6 +17,7 @@
 #include "weir/route/router.h"
 #include "weir/static/mime_types.h"
 #include "weir/static/static_site.h"
+#include "weir/stats/counters.h"
 #include "weir/stats/rate_history.h"
 #include "weir/tls/tls_bind.h"
 #include "weir/upstream/backend.h"
@@ -70,12 +71,15 @@ struct Runtime {
   // Runtime API requests that add or remove servers may arrive on two workers at once: this
   // makes "is the name free, which slot" one step. Never taken on the request path.
   std::mutex serverSlotsMutex;
+  // A reload's: what of this generation is the previous one's (by index), worked out once
+  // while the previous one's servers could not change; each worker's counters follow it.
+  stats::WorkerCounters::SameAs sameAsPrevious;
 };
 
 /// nullptr (after logging why) when a frontend's rules cannot be compiled: only possible when
 /// a file a rule reads changed since the config was checked. With `previous` (a reload): the
 /// process's shared parts come from it, and each server that is in both (same backend, name,
 /// address and TLS) keeps its health, admin state, run-time weight and failure counts.
-std::unique_ptr<Runtime> buildRuntime(std::shared_ptr<const config::Config> config, const Runtime* previous = nullptr);
+std::unique_ptr<Runtime> buildRuntime(std::shared_ptr<const config::Config> config, Runtime* previous = nullptr);
 
 }  // namespace weir::proxy

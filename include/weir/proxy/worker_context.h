@@ -48,6 +48,9 @@ class WorkerContext {
   /// closes it.
   bool handOver(ClientSession* session);
   bool retired() const { return retired_; }
+  /// Stops DNS discovery; `done` runs on this worker once no lookup is in flight any more
+  /// (at once when there is none). Before the loops stop, and when a reload retires this.
+  void stopDiscovery(std::function<void()> done);
   /// Sessions still held (a retired context goes once its generation has none).
   size_t sessionCount() const { return sessions_.size(); }
 
@@ -66,6 +69,7 @@ class WorkerContext {
   int index() const { return worker_.index(); }
   /// Runs `fn` on this worker's thread (from any thread).
   void post(std::function<void()> fn) { worker_.post(std::move(fn)); }
+  event::Worker& worker() { return worker_; }
   Runtime& runtime() { return runtime_; }
   upstream::ConnectionPool& pool() { return pool_; }
   upstream::ServerPicker& picker(const upstream::Backend& b) { return pickers_[static_cast<size_t>(b.index())]; }
@@ -126,6 +130,8 @@ class WorkerContext {
   const FrontendRuntime* frontendNamed(const std::string& name) const;
   BindRuntime* bindLike(const FrontendRuntime& fe, const BindRuntime& bind);
   void shareWith(WorkerContext& old);
+  /// Worker 0's part for the whole process: the rates, the ticket-key rotation, DNS discovery.
+  void startProcessDuties(const WorkerContext* predecessor);
   void broadcastAccepting(bool on);
   void warnMaxconnReached();
   /// Hands a held slot of `server` to the oldest waiter that can use it, or releases it.

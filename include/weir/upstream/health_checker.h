@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "weir/event/worker.h"
@@ -26,11 +27,13 @@ class HealthChecker {
   void start();
   /// Stops and joins the thread. Idempotent.
   void stop();
-  /// Runs `fn` on the checks' thread between two of its callbacks (at once without checks).
+  /// Runs `fn` on the checks' thread between two of its callbacks (at once without checks, or
+  /// once stopped). Any thread; waits while stop() joins.
   void post(std::function<void()> fn);
 
  private:
   const std::vector<std::unique_ptr<Backend>>& backends_;
+  std::mutex loopMutex_;  // post() against stop(): a reload stops a checker others may post to
   std::unique_ptr<event::Worker> loop_;
   std::vector<std::unique_ptr<ServerCheck>> checks_;  // touched only on loop_'s thread while it runs
 };

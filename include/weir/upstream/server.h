@@ -37,7 +37,6 @@ class Server {
   /// Cross-thread state. Relaxed ordering throughout: each field is an independent counter or
   /// deadline, read for decisions that tolerate a momentarily stale value.
   struct Shared {
-    std::atomic<int32_t> active{0};              // requests holding a slot (all workers); seq_cst
     std::atomic<int32_t> fails{0};               // passive: failures in the current window
     std::atomic<int64_t> failWindowStartMs{0};   // passive: when the window began
     std::atomic<int64_t> downUntilMs{0};         // passive: unusable until this time
@@ -133,6 +132,12 @@ class Server {
   uint64_t failures(ServerFailure kind) const {
     return shared_.failures[static_cast<size_t>(kind)].load(std::memory_order_relaxed);
   }
+  /// Requests holding a slot (all workers; seq_cst). Shared with the server's predecessor in
+  /// the previous config across a reload, so maxconn and leastconn see the requests of both.
+  std::atomic<int32_t>& active() const { return *active_; }
+  /// A DNS answer dropped it: it drains before its slot is given back (kept across a reload).
+  bool leavingDns() const { return leavingDns_; }
+  void setLeavingDns(bool leaving) { leavingDns_ = leaving; }
   Shared& shared() { return shared_; }
   const Shared& shared() const { return shared_; }
   ServerHealth& health() { return health_; }
@@ -157,6 +162,8 @@ class Server {
   int index_;
   int globalId_;
   Shared shared_;
+  std::shared_ptr<std::atomic<int32_t>> active_ = std::make_shared<std::atomic<int32_t>>(0);
+  bool leavingDns_ = false;  // written by DNS discovery under the runtime's serverSlotsMutex
   ServerHealth health_;
   std::shared_ptr<const tls::ClientTls> tls_;
 
