@@ -487,14 +487,14 @@ class HaproxyImporter {
       if (p->kind == "backend" || (p->kind == "listen" && hasServers)) backends[p->name] = backendNode(*p);
     }
     // `stats` last, as weir's own example; moved after the proxies.
-    YAML::Node stats;
+    std::optional<YAML::Node> stats;
     if (has(c, "stats")) {
       stats = YAML::Clone(static_cast<const YAML::Node&>(c)["stats"]);
       c.remove("stats");
     }
     if (frontends.size() > 0) c["frontends"] = frontends;
     if (backends.size() > 0) c["backends"] = backends;
-    if (stats) c["stats"] = stats;
+    if (stats) c["stats"] = *stats;
     return std::move(result_);
   }
 

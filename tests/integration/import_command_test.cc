@@ -55,7 +55,8 @@ class ImportCommand : public ::testing::Test {
 };
 
 TEST_F(ImportCommand, EverySampleConvertsListsWhatItLeftAndLoads) {
-  for (const char* sample : {"scaling-guide-haproxy.cfg", "scaling-guide-nginx.conf", "shop-haproxy.cfg", "shop-nginx.conf"}) {
+  for (const char* sample : {"scaling-guide-haproxy.cfg", "scaling-guide-nginx.conf", "shop-haproxy.cfg", "shop-nginx.conf",
+                             "readme-haproxy.cfg", "readme-nginx.conf"}) {
     SCOPED_TRACE(sample);
     const std::string path = sampleDir() + sample;
     const CommandResult imported = weirCommand({"import", path});
@@ -65,7 +66,6 @@ TEST_F(ImportCommand, EverySampleConvertsListsWhatItLeftAndLoads) {
     size_t notes = 0;
     for (std::sregex_iterator it(imported.out.begin(), imported.out.end(), noteInYaml), end; it != end; ++it, ++notes)
       EXPECT_NE(imported.err.find(path + ":" + (*it)[1].str() + ": not converted: "), std::string::npos) << imported.err;
-    EXPECT_GT(notes, 0u);
     EXPECT_NE(imported.err.find(std::to_string(notes) + " line(s) not converted"), std::string::npos) << imported.err;
 
     const std::string config = dir_.writeFile(std::string(sample) + ".yaml", localized(imported.out, dir_)).string();

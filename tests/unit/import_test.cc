@@ -1,5 +1,5 @@
 // `weir import`: sample haproxy.cfg and nginx configs (the two of the deployment weir was made
-// for, and a larger one of each) against the YAML expected from them, and the pieces of the
+// for, a larger one of each, and the README's migration examples) against the YAML expected from them, and the pieces of the
 // conversion one by one.
 
 #include <gtest/gtest.h>
@@ -33,7 +33,8 @@ std::string converted(const std::string& name) {
 }
 
 TEST(Import, ConvertsTheSampleConfigsToTheExpectedYaml) {
-  for (const char* sample : {"scaling-guide-haproxy.cfg", "scaling-guide-nginx.conf", "shop-haproxy.cfg", "shop-nginx.conf"}) {
+  for (const char* sample : {"scaling-guide-haproxy.cfg", "scaling-guide-nginx.conf", "shop-haproxy.cfg", "shop-nginx.conf",
+                             "readme-haproxy.cfg", "readme-nginx.conf"}) {
     std::string expected = std::string(sample);
     expected = expected.substr(0, expected.rfind('.')) + ".expected.yaml";
     EXPECT_EQ(converted(sample), readFile(expected)) << sample;
@@ -56,6 +57,7 @@ TEST(Import, ListsEveryLineItCannotConvertWithItsNumber) {
   EXPECT_EQ(r.notes[2].line, 8);
   EXPECT_EQ(r.notes[2].why, "server options not converted: agent-check");
   EXPECT_EQ(r.config["backends"]["b"]["servers"][0]["address"].as<std::string>(), "127.0.0.1:80");
+  EXPECT_FALSE(r.config["stats"]) << "no stats section when the file has none";
 }
 
 TEST(Import, HaproxyDetails) {
