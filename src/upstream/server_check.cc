@@ -48,14 +48,10 @@ ServerCheck::ServerCheck(event_base* base, Backend& backend, Server& server, std
       backend_(backend),
       server_(server),
       cfg_(backend.healthCheck()),
-      target_(server.address()),
-      request_(buildRequest(cfg_, server)),
       // From where the server stands: init_state for a new one (Backend set checkDown), the
       // last verdict for one a reload kept.
       counter_(cfg_.rise, cfg_.fall, !server.shared().checkDown.load(std::memory_order_relaxed)),
-      generation_(server.shared().generation.load(std::memory_order_relaxed)),
       parser_(http::HttpParser::Kind::kResponse, http::ParserLimits{16 * 1024, 100, 8 * 1024}, &body_) {
-  if (cfg_.port > 0) target_.setPort(static_cast<uint16_t>(cfg_.port));
   server_.health().setState(counter_.describe());
   timer_.reset(evtimer_new(base_, &ServerCheck::onTimer, this));
   schedule(firstDelay);
@@ -95,14 +91,19 @@ void ServerCheck::start() {
     paused_ = false;
     counter_ = HealthCounter(cfg_.rise, cfg_.fall, !server_.shared().checkDown.load(std::memory_order_relaxed));
   }
-  // A server added at run time into this slot: its own address, and no history.
+  // The address is read only here, once the slot is known to be in use (inUse() acquired it
+  // above): a slot is filled by another thread (the runtime API, DNS) while this one may run.
+  // A server that took the slot since the last check: its own address, and no history.
   const uint32_t generation = server_.shared().generation.load(std::memory_order_relaxed);
-  if (generation != generation_) {
+  if (!addressRead_ || generation != generation_) {
+    const bool newServer = addressRead_;
+    addressRead_ = true;
     generation_ = generation;
     target_ = server_.address();
     if (cfg_.port > 0) target_.setPort(static_cast<uint16_t>(cfg_.port));
     request_ = buildRequest(cfg_, server_);
-    counter_ = HealthCounter(cfg_.rise, cfg_.fall, cfg_.initUp);
+    counter_ = HealthCounter(cfg_.rise, cfg_.fall,
+                             newServer ? cfg_.initUp : !server_.shared().checkDown.load(std::memory_order_relaxed));
   }
   running_ = true;
   connected_ = false;

@@ -55,7 +55,8 @@ class ServerCheck {
   net::Address target_;
   std::string request_;
   HealthCounter counter_;
-  uint32_t generation_;  // of the server in the slot (runtime API): a new one starts afresh
+  uint32_t generation_ = 0;  // of the server in the slot (runtime API, DNS): a new one starts afresh
+  bool addressRead_ = false;  // target_ and request_ are read at the first check, not before
   EventPtr timer_;
   BufferEventPtr bev_;
   bool running_ = false;  // the timer is the check's timeout while running, the next check's start otherwise
