@@ -17,6 +17,9 @@ namespace weir::proxy {
 
 namespace {
 char kNoBytes[1];  // what llhttp is fed when there are no bytes
+// Idle connections kept past `keepalive` after a burst (ConnectionPool::put) wait this long at
+// most: under load they are taken again within milliseconds.
+constexpr std::chrono::milliseconds kSurplusIdle{1000};
 }  // namespace
 
 ClientSession::ClientSession(WorkerContext& ctx, const FrontendRuntime& fe, std::shared_ptr<const tls::TlsBind> tls,
@@ -400,7 +403,8 @@ void ClientSession::finishExchange() {
     end.bytesLeft = evbuffer_get_length(bufferevent_get_input(upstream_->bev())) != 0 ||
                     evbuffer_get_length(bufferevent_get_output(upstream_->bev())) != 0;
     if (upstream::mayReuse(end) && upstreamIdle_.count() > 0) {
-      ctx_->pool().put(std::move(upstream_), backend_->keepalive(), ctx_->timeout(upstreamIdle_));
+      ctx_->pool().put(std::move(upstream_), backend_->keepalive(), ctx_->timeout(upstreamIdle_),
+                       ctx_->timeout(std::min(upstreamIdle_, kSurplusIdle)));
     } else {
       dropUpstream();
     }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "weir/base/time_util.h"
 #include "weir/upstream/server.h"
 
 namespace weir::upstream {
@@ -22,15 +23,24 @@ std::unique_ptr<UpstreamConnection> ConnectionPool::take(const Server& server) {
   return conn;
 }
 
-void ConnectionPool::put(std::unique_ptr<UpstreamConnection> conn, int maxIdle, const timeval* idleTimeout) {
-  auto& list = idle_[static_cast<size_t>(conn->server().globalId())];
+void ConnectionPool::put(std::unique_ptr<UpstreamConnection> conn, int maxIdle, const timeval* idleTimeout,
+                         const timeval* surplusTimeout) {
+  const size_t id = static_cast<size_t>(conn->server().globalId());
+  auto& list = idle_[id];
   if (maxIdle <= 0 || !current(*conn)) return;  // conn freed here
+  // +1: the request this connection served has just given its slot back.
+  const int32_t inFlight = conn->server().active().load(std::memory_order_relaxed) + 1;
+  const int64_t now = steadyNowMs();
+  Peak& peak = peaks_[id];
+  if (inFlight >= peak.inFlight || now - peak.atMs > kPeakHoldMs) peak = {inFlight, now};
+  const size_t room = static_cast<size_t>(std::max(maxIdle, peak.inFlight));
   // Least recently used goes first: the oldest idle connection is the nearest to the server's
   // own idle timeout.
-  if (static_cast<int>(list.size()) >= maxIdle) list.erase(list.begin());
+  if (list.size() >= room) list.erase(list.begin());
   conn->pool_ = this;
   conn->markReused();
-  bufferevent_set_timeouts(conn->bev(), idleTimeout, nullptr);
+  const bool surplus = list.size() >= static_cast<size_t>(maxIdle);
+  bufferevent_set_timeouts(conn->bev(), surplus ? surplusTimeout : idleTimeout, nullptr);
   bufferevent_setcb(conn->bev(), &ConnectionPool::onIdleRead, nullptr, &ConnectionPool::onIdleEvent, conn.get());
   bufferevent_enable(conn->bev(), EV_READ);
   list.push_back(std::move(conn));

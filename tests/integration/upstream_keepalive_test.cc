@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "support/fake_backend.h"
 #include "support/http_get.h"
@@ -45,6 +46,24 @@ TEST(UpstreamKeepAlive, ThousandRequestsReuseAtMostOneConnectionPerWorkerAndServ
   EXPECT_GE(opened, 2u);
   EXPECT_LE(opened, 4u) << "2 workers x 2 servers";
   EXPECT_EQ(a.stats().requests + b.stats().requests, 1000u);
+}
+
+TEST(UpstreamKeepAlive, BurstsOfConcurrentRequestsReuseTheirConnections) {
+  // keepalive: 2, yet 30 requests at a time: the 30 connections of the first burst stay for the
+  // next bursts (the surplus over 2 is kept while the server is that busy), not 28 reconnects
+  // per burst.
+  FakeBackend a("a");
+  WeirInstance weir(simpleConfig({a.address()}, "keepalive: 2"));
+  constexpr int kBurst = 30, kBursts = 5;
+  std::vector<TcpClient> clients;
+  for (int i = 0; i < kBurst; ++i) clients.emplace_back(weir.port());
+  for (int round = 0; round < kBursts; ++round) {
+    for (TcpClient& c : clients) ASSERT_TRUE(c.send("GET /b?delay=100 HTTP/1.1\r\nHost: weir.test\r\n\r\n"));
+    for (TcpClient& c : clients) ASSERT_EQ(c.readResponse().status, 200);
+  }
+  EXPECT_EQ(a.stats().requests, static_cast<uint64_t>(kBurst * kBursts));
+  EXPECT_LT(a.stats().connections, static_cast<uint64_t>(kBurst * 2))
+      << "the first burst's connections served the later ones (before: ~" << kBurst + (kBurst - 2) * (kBursts - 1) << ")";
 }
 
 TEST(UpstreamKeepAlive, KeepaliveZeroOpensAConnectionPerRequest) {
