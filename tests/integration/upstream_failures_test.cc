@@ -33,12 +33,30 @@ using Clock = std::chrono::steady_clock;
 
 
 
-/// "127.0.0.1:PORT" where nothing listens: a fake backend's port once it has stopped.
+/// "127.0.0.1:PORT" where nothing listens: a port held by a socket that is bound but never
+/// listens, so a connect is refused, for as long as the test runs. (A port merely freed could
+/// be handed to weir's own `:0` listener, and weir would then proxy to itself.)
 std::string deadAddress() {
-  FakeBackend backend("gone");
-  const std::string address = backend.address();
-  backend.stop();
-  return address;
+  struct HeldPorts {
+    std::vector<int> fds;
+    ~HeldPorts() {
+      for (int fd : fds) ::close(fd);
+    }
+  };
+  static HeldPorts held;  // one process per test (ctest): freed at its exit
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&address), length) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    ADD_FAILURE() << "cannot hold a port";
+    if (fd >= 0) ::close(fd);
+    return "127.0.0.1:9";
+  }
+  held.fds.push_back(fd);
+  return "127.0.0.1:" + std::to_string(ntohs(address.sin_port));
 }
 
 /// A listening socket that never accepts, with its accept queue filled by one connection of
