@@ -11,14 +11,12 @@ namespace weir::daemon {
 namespace {
 
 /// Binds kept from the old config listen on the same sockets: ":0" keeps the port it got.
-void keepBoundAddresses(proxy::Runtime& next, const proxy::Runtime& old) {
+void keepBoundAddresses(proxy::Runtime& next, proxy::Runtime& old) {
   for (proxy::FrontendRuntime& fe : next.frontends)
-    for (const proxy::FrontendRuntime& was : old.frontends)
-      if (was.name == fe.name)
-        for (proxy::BindRuntime& bind : fe.binds)
-          for (const proxy::BindRuntime& before : was.binds)
-            if (before.config->text == bind.config->text && before.config->ssl == bind.config->ssl)
-              bind.address = before.address;
+    if (const proxy::FrontendRuntime* was = old.frontendNamed(fe.name))
+      for (proxy::BindRuntime& bind : fe.binds)
+        for (const proxy::BindRuntime& before : was->binds)
+          if (proxy::sameBind(before, bind)) bind.address = before.address;
 }
 
 /// What a reload cannot change in a running process.

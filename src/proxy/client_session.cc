@@ -26,7 +26,6 @@ ClientSession::ClientSession(WorkerContext& ctx, const FrontendRuntime& fe, std:
                              evutil_socket_t fd, const net::Address& peer)
     : ctx_(&ctx),
       fe_(&fe),
-      feOptions_(&fe.options),
       peer_(peer),
       id_(ctx.nextSessionId()),
       clientHash_(upstream::hashClientIp(peer)),
@@ -62,10 +61,10 @@ void ClientSession::start() {
   bufferevent_set_max_single_write(client_.get(), kOutputHighWater * 2);  // libevent's default: 16 KiB
   // The write side is always timed (a client that stops reading); the read side only while a
   // request body is expected, since head arrival has its own timer.
-  bufferevent_set_timeouts(client_.get(), nullptr, ctx_->timeout(feOptions_->timeout.client));
+  bufferevent_set_timeouts(client_.get(), nullptr, ctx_->timeout(fe_->options.timeout.client));
   bufferevent_enable(client_.get(), EV_READ);  // EV_WRITE only while output waits (sendNow)
-  if (tls_) armTimer(TimerRole::kHandshake, feOptions_->timeout.client_handshake);
-  else armTimer(TimerRole::kHttpRequest, feOptions_->timeout.http_request);
+  if (tls_) armTimer(TimerRole::kHandshake, fe_->options.timeout.client_handshake);
+  else armTimer(TimerRole::kHttpRequest, fe_->options.timeout.http_request);
 }
 
 bool ClientSession::betweenRequests() const {
@@ -80,10 +79,9 @@ bool ClientSession::idle() const {
 void ClientSession::moveTo(WorkerContext& ctx, const FrontendRuntime& fe) {
   ctx_ = &ctx;
   fe_ = &fe;
-  feOptions_ = &fe.options;
   // The new config's timeouts from now on (the parser's limits stay those it was made with).
-  bufferevent_set_timeouts(client_.get(), nullptr, ctx_->timeout(feOptions_->timeout.client));
-  if (timerRole_ == TimerRole::kKeepAlive) armTimer(TimerRole::kKeepAlive, feOptions_->timeout.http_keep_alive);
+  bufferevent_set_timeouts(client_.get(), nullptr, ctx_->timeout(fe_->options.timeout.client));
+  if (timerRole_ == TimerRole::kKeepAlive) armTimer(TimerRole::kKeepAlive, fe_->options.timeout.http_keep_alive);
 }
 
 bool ClientSession::drain() {
@@ -241,7 +239,7 @@ void ClientSession::parseRequest() {
     const int chains = evbuffer_peek(in, -1, nullptr, &vec, 1);
     const size_t avail = chains > 0 ? vec.iov_len : 0;
     if (state_ == State::kReadingHead && avail > 0 && timerRole_ == TimerRole::kKeepAlive) {
-      armTimer(TimerRole::kHttpRequest, feOptions_->timeout.http_request);  // the next request has begun
+      armTimer(TimerRole::kHttpRequest, fe_->options.timeout.http_request);  // the next request has begun
     }
     if (avail > 0 && !requestParser_.messageStarted()) requestStart_ = Clock::now();
     if (avail == 0 && !requestParser_.headComplete()) {
@@ -286,13 +284,13 @@ void ClientSession::onRequestHead() {
 void ClientSession::forwardRequest() {
   http::RequestHead& req = requestParser_.request();
   outHead_.clear();
-  writeRequestHead(req, ForwardingInfo{feOptions_->forwardfor, peerIp_, tls_ ? "https" : "http"}, outHead_);
+  writeRequestHead(req, ForwardingInfo{fe_->options.forwardfor, peerIp_, tls_ ? "https" : "http"}, outHead_);
   if (req.framing == http::BodyFraming::kContentLength) {
     requestPassthrough_ = true;
     requestBodyLeft_ = req.contentLength;
   }
   if (req.hasBody()) {
-    const timeval* clientTimeout = ctx_->timeout(feOptions_->timeout.client);
+    const timeval* clientTimeout = ctx_->timeout(fe_->options.timeout.client);
     bufferevent_set_timeouts(client_.get(), clientTimeout, clientTimeout);
   }
   transitionTo(State::kConnecting);
@@ -355,13 +353,13 @@ void ClientSession::onRequestComplete() {
   if (state_ == State::kLocalBody) {
     std::string body(evbuffer_get_length(pending_.get()), '\0');
     evbuffer_remove(pending_.get(), body.data(), body.size());
-    bufferevent_set_timeouts(client_.get(), nullptr, ctx_->timeout(feOptions_->timeout.client));
+    bufferevent_set_timeouts(client_.get(), nullptr, ctx_->timeout(fe_->options.timeout.client));
     serveStats(req, body);
     return;
   }
   if (req.framing == http::BodyFraming::kChunked) sendRequestBytes("0\r\n\r\n", 5);
   // While waiting for the response only the write side of the client is timed.
-  if (req.hasBody()) bufferevent_set_timeouts(client_.get(), nullptr, ctx_->timeout(feOptions_->timeout.client));
+  if (req.hasBody()) bufferevent_set_timeouts(client_.get(), nullptr, ctx_->timeout(fe_->options.timeout.client));
   if (state_ == State::kExchanging && req.hasBody()) armServerTimeouts();
 }
 
@@ -447,7 +445,7 @@ void ClientSession::resetForNextRequest() {
   requestStart_ = headDone_ = connectStart_ = connected_ = responseHeadAt_ = Clock::time_point{};
   evbuffer_drain(pending_.get(), evbuffer_get_length(pending_.get()));
   transitionTo(State::kReadingHead);
-  armTimer(TimerRole::kKeepAlive, feOptions_->timeout.http_keep_alive);
+  armTimer(TimerRole::kKeepAlive, fe_->options.timeout.http_keep_alive);
 }
 
 void ClientSession::closeAfterFlush() {
@@ -466,7 +464,7 @@ void ClientSession::closeAfterFlush() {
     return;
   }
   // A client that will not read its last reply is not waited for beyond timeout.client.
-  bufferevent_set_timeouts(client_.get(), nullptr, ctx_->timeout(feOptions_->timeout.client));
+  bufferevent_set_timeouts(client_.get(), nullptr, ctx_->timeout(fe_->options.timeout.client));
   bufferevent_enable(client_.get(), EV_WRITE);
 }
 
@@ -492,7 +490,7 @@ void ClientSession::finishClosing() {
 
 void ClientSession::closeBetweenRequests() {
   // A connection that never sent anything is logged only without dontlognull (HAProxy: CR).
-  if (requestsServed_ == 0 && !feOptions_->dontlognull) {
+  if (requestsServed_ == 0 && !fe_->options.dontlognull) {
     termination_ = "CR";
     logExchange();
   }
@@ -545,13 +543,13 @@ void ClientSession::handleTimer() {
       // A reply still going out (a large file, replies to pipelined requests) is not idleness:
       // the client's write timeout (timeout.client) bounds a client that stops reading.
       if (evbuffer_get_length(bufferevent_get_output(client_.get())) > 0) {
-        armTimer(timerRole_, timerRole_ == TimerRole::kKeepAlive ? feOptions_->timeout.http_keep_alive
-                                                                 : feOptions_->timeout.http_request);
+        armTimer(timerRole_, timerRole_ == TimerRole::kKeepAlive ? fe_->options.timeout.http_keep_alive
+                                                                 : fe_->options.timeout.http_request);
         return;
       }
       // Nothing of a request yet: an idle keep-alive connection simply closes.
       if (!requestParser_.messageStarted() && evbuffer_get_length(bufferevent_get_input(client_.get())) == 0) {
-        if (requestsServed_ == 0 && !feOptions_->dontlognull) failExchange(Failure::kRequestTimeout);
+        if (requestsServed_ == 0 && !fe_->options.dontlognull) failExchange(Failure::kRequestTimeout);
         else destroy();
         return;
       }
@@ -573,11 +571,11 @@ void ClientSession::handleTimer() {
       return;
     case TimerRole::kTunnel: {
       const auto idle = Clock::now() - lastActivity_;
-      if (idle >= feOptions_->timeout.tunnel) {
+      if (idle >= fe_->options.timeout.tunnel) {
         termination_ = "cD";
         closeAfterFlush();
       } else {
-        armTimer(TimerRole::kTunnel, std::chrono::duration_cast<std::chrono::milliseconds>(feOptions_->timeout.tunnel - idle));
+        armTimer(TimerRole::kTunnel, std::chrono::duration_cast<std::chrono::milliseconds>(fe_->options.timeout.tunnel - idle));
       }
       return;
     }

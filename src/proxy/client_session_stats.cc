@@ -28,7 +28,7 @@ void ClientSession::startStatsRequest(const http::RequestHead& req) {
   transitionTo(State::kLocalBody);
   requestPassthrough_ = true;
   requestBodyLeft_ = req.contentLength;
-  const timeval* clientTimeout = ctx_->timeout(feOptions_->timeout.client);
+  const timeval* clientTimeout = ctx_->timeout(fe_->options.timeout.client);
   bufferevent_set_timeouts(client_.get(), clientTimeout, clientTimeout);
 }
 

@@ -40,7 +40,7 @@ void ClientSession::onHandshakeDone() {
     for (const char* c = name; *c != '\0' && sni_.size() < 255; ++c)
       sni_.push_back(std::isalnum(static_cast<unsigned char>(*c)) || *c == '.' || *c == '-' || *c == '_' ? *c : '?');
   }
-  armTimer(TimerRole::kHttpRequest, feOptions_->timeout.http_request);
+  armTimer(TimerRole::kHttpRequest, fe_->options.timeout.http_request);
 }
 
 void ClientSession::sendCloseNotify() {

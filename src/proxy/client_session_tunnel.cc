@@ -27,7 +27,7 @@ void ClientSession::startTunnel() {
   bufferevent_enable(client_.get(), EV_READ | EV_WRITE);
   bufferevent_enable(upstream_->bev(), EV_READ | EV_WRITE);
   lastActivity_ = Clock::now();
-  armTimer(TimerRole::kTunnel, feOptions_->timeout.tunnel);
+  armTimer(TimerRole::kTunnel, fe_->options.timeout.tunnel);
   pumpTunnel(upstream_->bev(), client_.get());
   pumpTunnel(client_.get(), upstream_->bev());
 }

@@ -136,10 +136,8 @@ std::unique_ptr<Runtime> buildRuntime(std::shared_ptr<const config::Config> conf
   rt->maxconn = config->global.maxconn;
   if (previous != nullptr) {  // the process's, not the config's
     for (const FrontendRuntime& fe : rt->frontends) {
-      int was = -1;
-      for (const FrontendRuntime& f : previous->frontends)
-        if (f.name == fe.name) was = f.index;
-      rt->sameAsPrevious.frontends.push_back(was);
+      const FrontendRuntime* was = previous->frontendNamed(fe.name);
+      rt->sameAsPrevious.frontends.push_back(was != nullptr ? was->index : -1);
     }
     rt->startUnixMs = previous->startUnixMs;
     rt->adminToken = previous->adminToken;

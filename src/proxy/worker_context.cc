@@ -154,18 +154,11 @@ void WorkerContext::onRotateTickets(evutil_socket_t, short, void* self) {
 
 void WorkerContext::shareWith(WorkerContext& old) { counters_.share(old.counters_, runtime_.sameAsPrevious); }
 
-const FrontendRuntime* WorkerContext::frontendNamed(const std::string& name) const {
-  for (const FrontendRuntime& fe : runtime_.frontends)
-    if (fe.name == name) return &fe;
-  return nullptr;
-}
-
 BindRuntime* WorkerContext::bindLike(const FrontendRuntime& fe, const BindRuntime& bind) {
-  for (FrontendRuntime& f : runtime_.frontends) {
-    if (f.name != fe.name) continue;
-    for (BindRuntime& b : f.binds)
-      if (b.config->text == bind.config->text && b.config->ssl == bind.config->ssl) return &b;
-  }
+  FrontendRuntime* mine = runtime_.frontendNamed(fe.name);
+  if (mine == nullptr) return nullptr;
+  for (BindRuntime& b : mine->binds)
+    if (sameBind(b, bind)) return &b;
   return nullptr;
 }
 
@@ -183,7 +176,7 @@ void WorkerContext::activate(WorkerContext& old) {
       if (index() == 0) log::info("reload: frontend {} stops listening on {}", l->frontend->name, l->bind->address.toString());
       continue;  // closes with old's list below; its connections finish
     }
-    l->frontend = frontendNamed(l->frontend->name);
+    l->frontend = runtime_.frontendNamed(l->frontend->name);
     l->bind = bind;
     l->tls = bind->tls;
     l->context = this;
@@ -218,7 +211,7 @@ void WorkerContext::activate(WorkerContext& old) {
 bool WorkerContext::handOver(ClientSession* session) {
   WorkerContext* next = current();
   if (next == nullptr || next == this || next->draining_) return false;
-  const FrontendRuntime* fe = next->frontendNamed(session->frontend().name);
+  const FrontendRuntime* fe = next->runtime_.frontendNamed(session->frontend().name);
   auto it = sessions_.find(session);
   if (fe == nullptr || it == sessions_.end()) return false;
   std::unique_ptr<ClientSession> owned = std::move(it->second);

@@ -203,7 +203,6 @@ class ClientSession {
 
   WorkerContext* ctx_;  // moved by a reload (moveTo)
   const FrontendRuntime* fe_;
-  const config::ProxyOptions* feOptions_;
   net::Address peer_;
   uint64_t id_;
   uint64_t clientHash_;  // balance: source

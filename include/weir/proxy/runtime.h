@@ -45,7 +45,20 @@ struct FrontendRuntime {
   bool stats = false;  // the stats listener (config `stats`): its requests get the stats pages
 };
 
+/// A reload keeps a listener when the new config has the same bind: the same frontend and
+/// the bind as written (":0" then keeps the port it got).
+inline bool sameBind(const BindRuntime& a, const BindRuntime& b) {
+  return a.config->text == b.config->text && a.config->ssl == b.config->ssl;
+}
+
 struct Runtime {
+  /// This generation's frontend of that name, or null.
+  FrontendRuntime* frontendNamed(const std::string& name) {
+    for (FrontendRuntime& fe : frontends)
+      if (fe.name == name) return &fe;
+    return nullptr;
+  }
+
   std::shared_ptr<const config::Config> config;
   std::vector<std::unique_ptr<upstream::Backend>> backends;
   std::vector<FrontendRuntime> frontends;

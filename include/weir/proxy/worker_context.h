@@ -127,7 +127,6 @@ class WorkerContext {
   void setAccepting(bool on);
   /// Takes `session` from another context of this worker (a reload), under `fe` of this one.
   void adopt(std::unique_ptr<ClientSession> session, const FrontendRuntime& fe);
-  const FrontendRuntime* frontendNamed(const std::string& name) const;
   BindRuntime* bindLike(const FrontendRuntime& fe, const BindRuntime& bind);
   void shareWith(WorkerContext& old);
   /// Worker 0's part for the whole process: the rates, the ticket-key rotation, DNS discovery.
