@@ -11,6 +11,7 @@
 #include "weir/config/config_diff.h"
 #include "weir/config/config_loader.h"
 #include "weir/daemon/daemon.h"
+#include "weir/event/block_cache.h"
 #include "weir/importer/import.h"
 #include "weir/route/route_explainer.h"
 
@@ -67,6 +68,7 @@ int importConfig(const std::string& path, const std::string& from) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  weir::event::installLibeventBlockCache();  // before any other libevent call
   CLI::App app{"weir: a Layer-7 HTTP load balancer and reverse proxy"};
   std::string configPath;
   bool checkOnly = false;

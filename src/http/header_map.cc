@@ -32,32 +32,38 @@ bool listContainsToken(std::string_view value, std::string_view token) {
   return false;
 }
 
+HeaderMap& HeaderMap::operator=(const HeaderMap& other) {
+  if (this == &other) return *this;
+  clear();
+  for (const Header& h : other) add(h.name, h.value);
+  return *this;
+}
+
+void HeaderMap::add(std::string_view name, std::string_view value) {
+  if (used_ == headers_.size()) headers_.emplace_back();
+  Header& slot = headers_[used_++];
+  slot.name.assign(name);
+  slot.value.assign(value);
+}
+
 void HeaderMap::set(std::string_view name, std::string_view value) {
   remove(name);
   add(name, value);
 }
 
-size_t HeaderMap::remove(std::string_view name) {
-  auto it = std::remove_if(headers_.begin(), headers_.end(),
-                           [&](const Header& h) { return equalsIgnoreCase(h.name, name); });
-  size_t n = static_cast<size_t>(headers_.end() - it);
-  headers_.erase(it, headers_.end());
-  return n;
-}
-
 const std::string* HeaderMap::get(std::string_view name) const {
-  for (const auto& h : headers_)
+  for (const auto& h : *this)
     if (equalsIgnoreCase(h.name, name)) return &h.value;
   return nullptr;
 }
 
 size_t HeaderMap::count(std::string_view name) const {
-  return static_cast<size_t>(std::count_if(headers_.begin(), headers_.end(),
-                                           [&](const Header& h) { return equalsIgnoreCase(h.name, name); }));
+  return static_cast<size_t>(
+      std::count_if(begin(), end(), [&](const Header& h) { return equalsIgnoreCase(h.name, name); }));
 }
 
 bool HeaderMap::hasToken(std::string_view name, std::string_view token) const {
-  for (const auto& h : headers_)
+  for (const auto& h : *this)
     if (equalsIgnoreCase(h.name, name) && listContainsToken(h.value, token)) return true;
   return false;
 }

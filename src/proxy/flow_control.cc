@@ -3,12 +3,17 @@
 #include <event2/bufferevent_ssl.h>
 #include <sys/uio.h>
 
+#include <algorithm>
+
 namespace weir::proxy {
 
 namespace {
 
 constexpr size_t kLibeventReadSize = 4096;
 constexpr size_t kTlsRecordSize = 16 * 1024;  // the most plaintext one TLS record carries
+// One read-ahead fills at most one 64 KiB block of the block cache (an evbuffer chain's header
+// included), so bulk reads reuse cached blocks instead of mallocing a fresh 256 KiB chain each.
+constexpr size_t kReadAheadMax = 64 * 1024 - 256;
 
 /// One readv of up to `want` bytes into `in`'s free space.
 void readInto(evbuffer* in, evutil_socket_t fd, size_t want) {
@@ -39,7 +44,7 @@ void readAhead(bufferevent* bev) {
   if (have < kLibeventReadSize || have + 1 >= kReadHighWater) return;
   // A socket bufferevent freezes the end of its input so only it fills it; we fill it as it does.
   evbuffer_unfreeze(in, 0);
-  readInto(in, bufferevent_getfd(bev), kReadHighWater - 1 - have);
+  readInto(in, bufferevent_getfd(bev), std::min(kReadAheadMax, kReadHighWater - 1 - have));
   evbuffer_freeze(in, 0);
 }
 

@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include <vector>
+#include <string_view>
 
 namespace weir::proxy {
 
@@ -22,55 +22,67 @@ void appendFields(std::string& out, const HeaderMap& headers) {
   for (const auto& h : headers) appendField(out, h.name, h.value);
 }
 
-void addForwardingHeaders(HeaderMap& headers, const ForwardingInfo& fwd) {
-  std::string xff;
+bool isForwardingField(std::string_view name) {
+  return http::equalsIgnoreCase(name, "x-forwarded-for") || http::equalsIgnoreCase(name, "x-real-ip") ||
+         http::equalsIgnoreCase(name, "x-forwarded-proto");
+}
+
+/// The client's fields with weir's X-Forwarded-For (the client's list plus its address), X-Real-IP
+/// and X-Forwarded-Proto last, written straight into `out`: the head map is left as received.
+void appendFieldsWithForwarding(std::string& out, const HeaderMap& headers, const ForwardingInfo& fwd) {
+  for (const auto& h : headers)
+    if (!isForwardingField(h.name)) appendField(out, h.name, h.value);
+  out.append("X-Forwarded-For: ");
   for (const auto& h : headers) {
-    if (!http::equalsIgnoreCase(h.name, "x-forwarded-for")) continue;
-    if (!xff.empty()) xff += ", ";
-    xff += h.value;
+    if (h.value.empty() || !http::equalsIgnoreCase(h.name, "x-forwarded-for")) continue;
+    out.append(h.value);
+    out.append(", ");
   }
-  if (!xff.empty()) xff += ", ";
-  xff += fwd.clientIp;
-  headers.set("X-Forwarded-For", xff);
-  headers.set("X-Real-IP", fwd.clientIp);
-  headers.set("X-Forwarded-Proto", fwd.proto);
+  out.append(fwd.clientIp);
+  out.append("\r\n");
+  appendField(out, "X-Real-IP", fwd.clientIp);
+  appendField(out, "X-Forwarded-Proto", fwd.proto);
+}
+
+bool isHopByHop(std::string_view name) {
+  for (std::string_view n : {"connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding",
+                             "content-length"})
+    if (http::equalsIgnoreCase(name, n)) return true;
+  return false;
+}
+
+/// True when a Connection field of `headers` lists `name`.
+bool listedInConnection(const HeaderMap& headers, std::string_view name) {
+  for (const auto& h : headers)
+    if (http::equalsIgnoreCase(h.name, "connection") && http::listContainsToken(h.value, name)) return true;
+  return false;
 }
 
 }  // namespace
 
 void removeHopByHop(HeaderMap& headers, bool keepUpgrade) {
-  std::vector<std::string> named;
-  for (const auto& h : headers) {
-    if (!http::equalsIgnoreCase(h.name, "connection")) continue;
-    std::string_view v = h.value;
-    while (!v.empty()) {
-      size_t comma = v.find(',');
-      std::string_view token = v.substr(0, comma);
-      while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) token.remove_prefix(1);
-      while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
-      // Host is the one field a Connection list must never make us drop.
-      if (!token.empty() && !http::equalsIgnoreCase(token, "host")) named.emplace_back(token);
-      if (comma == std::string_view::npos) break;
-      v.remove_prefix(comma + 1);
-    }
-  }
-  for (const auto& n : named)
-    if (!(keepUpgrade && http::equalsIgnoreCase(n, "upgrade"))) headers.remove(n);
-  for (std::string_view n : {"connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding",
-                             "content-length"})
-    headers.remove(n);
-  if (!keepUpgrade) headers.remove("upgrade");
+  const bool hasConnection = headers.has("connection");
+  headers.removeIf([&](const http::Header& h) {
+    if (isHopByHop(h.name)) return true;
+    if (http::equalsIgnoreCase(h.name, "upgrade")) return !keepUpgrade;
+    // Host is the one field a Connection list must never make us drop.
+    if (http::equalsIgnoreCase(h.name, "host")) return false;
+    return hasConnection && listedInConnection(headers, h.name);
+  });
 }
 
 void writeRequestHead(http::RequestHead& req, const ForwardingInfo& fwd, std::string& out) {
   removeHopByHop(req.headers, req.upgrade);
   req.headers.remove("expect");  // weir answers 100-continue itself
-  if (fwd.forwardfor) addForwardingHeaders(req.headers, fwd);
   out.append(req.method);
   out.push_back(' ');
   out.append(req.target);
   out.append(" HTTP/1.1\r\n");
-  appendFields(out, req.headers);
+  if (fwd.forwardfor) {
+    appendFieldsWithForwarding(out, req.headers, fwd);
+  } else {
+    appendFields(out, req.headers);
+  }
   if (req.framing == BodyFraming::kChunked) appendField(out, "Transfer-Encoding", "chunked");
   if (req.framing == BodyFraming::kContentLength) appendField(out, "Content-Length", fmt::format_int(req.contentLength).c_str());
   if (req.upgrade) appendField(out, "Connection", "upgrade");

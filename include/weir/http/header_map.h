@@ -1,7 +1,12 @@
 #pragma once
 // An ordered list of HTTP header fields with case-insensitive lookup. Order and duplicates are
 // kept as received, so what a server sees is what the client sent minus what we removed.
+//
+// Fields are slots that outlive clear() and remove(): the next message's fields are assigned
+// into strings that already have their capacity, so a connection's steady state parses and
+// rewrites heads without touching the heap (issue 10).
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,11 +26,23 @@ bool listContainsToken(std::string_view value, std::string_view token);
 
 class HeaderMap {
  public:
-  void add(std::string_view name, std::string_view value) { headers_.push_back({std::string(name), std::string(value)}); }
+  HeaderMap() = default;
+  HeaderMap(const HeaderMap& other) : headers_(other.begin(), other.end()), used_(other.used_) {}
+  HeaderMap& operator=(const HeaderMap& other);
+  HeaderMap(HeaderMap&&) noexcept = default;
+  HeaderMap& operator=(HeaderMap&&) noexcept = default;
+
+  void add(std::string_view name, std::string_view value);
   /// Replaces every field named `name` with one field.
   void set(std::string_view name, std::string_view value);
   /// Removes every field named `name`; returns how many were removed.
-  size_t remove(std::string_view name);
+  size_t remove(std::string_view name) {
+    return removeIf([name](const Header& h) { return equalsIgnoreCase(h.name, name); });
+  }
+  /// Removes every field `drop` is true for; `drop` sees the fields as they were before any
+  /// removal. Kept fields keep their order.
+  template <typename Pred>
+  size_t removeIf(Pred drop);
   /// First value of `name`, or nullptr.
   const std::string* get(std::string_view name) const;
   size_t count(std::string_view name) const;
@@ -33,15 +50,34 @@ class HeaderMap {
   /// True when any `name` field lists `token` (e.g. Connection: keep-alive, Upgrade).
   bool hasToken(std::string_view name, std::string_view token) const;
 
-  size_t size() const { return headers_.size(); }
-  bool empty() const { return headers_.empty(); }
-  void clear() { headers_.clear(); }
-  auto begin() const { return headers_.begin(); }
-  auto end() const { return headers_.end(); }
-  std::vector<Header>& fields() { return headers_; }
+  size_t size() const { return used_; }
+  bool empty() const { return used_ == 0; }
+  void clear() { used_ = 0; }
+  using const_iterator = std::vector<Header>::const_iterator;
+  const_iterator begin() const { return headers_.cbegin(); }
+  const_iterator end() const { return headers_.cbegin() + static_cast<std::ptrdiff_t>(used_); }
 
  private:
-  std::vector<Header> headers_;
+  std::vector<Header> headers_;  // [0, used_) are the fields; the rest are spare slots
+  size_t used_ = 0;
+  std::vector<bool> drop_;       // removeIf's marks, kept for their capacity
 };
+
+template <typename Pred>
+size_t HeaderMap::removeIf(Pred drop) {
+  drop_.assign(used_, false);
+  size_t dropped = 0;
+  for (size_t i = 0; i < used_; ++i)
+    if (drop(headers_[i])) drop_[i] = true, ++dropped;
+  if (dropped == 0) return 0;
+  size_t kept = 0;
+  for (size_t i = 0; i < used_; ++i) {
+    if (drop_[i]) continue;
+    if (kept != i) std::swap(headers_[kept], headers_[i]);  // the dropped slot's strings move back
+    ++kept;
+  }
+  used_ = kept;
+  return dropped;
+}
 
 }  // namespace weir::http
