@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Turns bench/run.sh's raw runs (wrk outputs + proxy CPU ticks) into Markdown tables.
 
-    compare.py --one WRK_OUTPUT CPU_TICKS CLK_TCK
+    compare.py --one WRK_OUTPUT CPU_TICKS CLK_TCK [SYSCALLS]
         one line about one run (run.sh prints it as it goes)
     compare.py --runs runs.tsv --clk-tck N [--header F] [--sanity F] [--lognotes F] [--record RESULTS.md]
         the medians per case and proxy, the weir/peer ratios, every run, and the errors seen
@@ -97,8 +97,16 @@ def median(values):
     return statistics.median(values) if values else None
 
 
+def per_request(count, requests):
+    """count / requests; None when either is unknown (a count of -1: not measured)."""
+    if count is None or count < 0 or not requests:
+        return None
+    return count / requests
+
+
 def one(args):
-    path, ticks, clk_tck = args.one
+    path, ticks, clk_tck = args.one[:3]
+    syscalls = int(args.one[3]) if len(args.one) > 3 else -1
     with open(path, errors="replace") as f:
         r = parse_wrk(f.read())
     # Negative: the proxy was gone when run.sh sampled it after the run; its CPU time is unknown.
@@ -106,7 +114,8 @@ def one(args):
     busy = busy_percent(int(ticks), int(clk_tck), r["seconds"]) if int(ticks) >= 0 else None
     err = error_text(r)
     print(f"{fmt(r['rps'], thousands=True)} req/s, p99 {fmt(r['p99_ms'], 2)} ms, "
-          f"CPU {fmt(cpu)} µs/req ({int(ticks)} ticks, {r['requests'] or 0} requests, "
+          f"CPU {fmt(cpu)} µs/req, {fmt(per_request(syscalls, r['requests']), 2)} syscalls/req "
+          f"({int(ticks)} ticks, {r['requests'] or 0} requests, "
           f"proxy core {fmt(busy, 0, suffix='%')} busy)"
           + (f"  ERRORS: {err}" if err else ""))
 
@@ -122,11 +131,15 @@ def load_runs(path, clk_tck):
                 text = f"({e})"
             r = parse_wrk(text)
             r.update(case=row["case"], connections=int(row["connections"]), round=int(row["round"]),
-                     proxy=row["proxy"], ticks=int(row["cpu_ticks"]), alive=row["alive"] == "1")
+                     proxy=row["proxy"], ticks=int(row["cpu_ticks"]), alive=row["alive"] == "1",
+                     user_ticks=int(row.get("user_ticks") or -1), syscalls=int(row.get("syscalls") or -1))
             # A proxy that exited during the run could not be sampled after it: no CPU figure.
             cpu_known = r["alive"] and r["ticks"] >= 0
             r["cpu_us"] = cpu_us_per_request(r["ticks"], clk_tck, r["requests"]) if cpu_known else None
             r["busy"] = busy_percent(r["ticks"], clk_tck, r["seconds"]) if cpu_known else None
+            r["user_us"] = (cpu_us_per_request(r["user_ticks"], clk_tck, r["requests"])
+                            if cpu_known and r["user_ticks"] >= 0 else None)
+            r["syscalls_per_req"] = per_request(r["syscalls"], r["requests"])
             r["error"] = error_text(r)
             if not r["alive"] and not r["requests"]:
                 r["error"] = "skipped: the proxy had exited before this run"
@@ -142,33 +155,38 @@ def report(runs):
     med = {}
     out = []
     out.append("Medians over the rounds. CPU µs/req = the proxy's user+sys time over the run / "
-               "requests completed; proxy core busy = that CPU time / the run's duration (near "
-               "100%: the proxy was the bottleneck); p99 = wrk's 99th percentile latency.")
+               "requests completed, and the user-space part of it; syscalls/req = the proxy's "
+               "system calls (perf raw_syscalls:sys_enter) / requests; proxy core busy = that CPU "
+               "time / the run's duration (near 100%: the proxy was the bottleneck); p99 = wrk's "
+               "99th percentile latency.")
     out.append("")
-    out.append("| case | proxy | req/s | p99 (ms) | CPU µs/req | proxy core busy | runs with errors |")
-    out.append("|---|---|---:|---:|---:|---:|---|")
+    out.append("| case | proxy | req/s | p99 (ms) | CPU µs/req | user µs/req | syscalls/req | proxy core busy | runs with errors |")
+    out.append("|---|---|---:|---:|---:|---:|---:|---:|---|")
     for c in cases:
         for p in proxies:
             rs = [r for r in runs if r["case"] == c and r["proxy"] == p]
             ok = [r for r in rs if r["requests"]]
             m = {"rps": median(r["rps"] for r in ok), "p99": median(r["p99_ms"] for r in ok),
-                 "cpu": median(r["cpu_us"] for r in ok), "busy": median(r["busy"] for r in ok)}
+                 "cpu": median(r["cpu_us"] for r in ok), "busy": median(r["busy"] for r in ok),
+                 "user": median(r["user_us"] for r in ok), "sys": median(r["syscalls_per_req"] for r in ok)}
             med[c, p] = m
             bad = sum(1 for r in rs if r["error"])
             out.append(f"| {c} | {PROXY_LABEL[p]} | {fmt(m['rps'], thousands=True)} | "
-                       f"{fmt(m['p99'], 2)} | {fmt(m['cpu'])} | {fmt(m['busy'], 0, suffix='%')} | {bad}/{len(rs)} |")
+                       f"{fmt(m['p99'], 2)} | {fmt(m['cpu'])} | {fmt(m['user'])} | {fmt(m['sys'], 2)} | "
+                       f"{fmt(m['busy'], 0, suffix='%')} | {bad}/{len(rs)} |")
     out.append("")
-    out.append("Ratios of the medians. req/s: above 1 = weir serves more. "
-               "CPU/req: below 1 = weir spends less per request.")
+    out.append("Ratios of the medians. req/s: above 1 = weir serves more. CPU/req, syscalls/req "
+               "and p99: below 1 = weir spends less per request, answers sooner.")
     out.append("")
     heads = [f"req/s weir/{PROXY_LABEL[p]}" for p in PEERS] + \
-            [f"CPU/req weir/{PROXY_LABEL[p]}" for p in PEERS]
+            [f"CPU/req weir/{PROXY_LABEL[p]}" for p in PEERS] + \
+            [f"syscalls/req weir/{PROXY_LABEL[p]}" for p in PEERS] + \
+            [f"p99 weir/{PROXY_LABEL[p]}" for p in PEERS]
     out.append("| case | " + " | ".join(heads) + " |")
     out.append("|---|" + "---:|" * len(heads))
     for c in cases:
         w = med.get((c, "weir"), {})
-        cells = [ratio(w.get("rps"), med.get((c, p), {}).get("rps")) for p in PEERS] + \
-                [ratio(w.get("cpu"), med.get((c, p), {}).get("cpu")) for p in PEERS]
+        cells = [ratio(w.get(k), med.get((c, p), {}).get(k)) for k in ("rps", "cpu", "sys", "p99") for p in PEERS]
         out.append(f"| {c} | " + " | ".join(cells) + " |")
     out.extend(feature_costs(cases, proxies, med))
     return "\n".join(out)
@@ -198,12 +216,13 @@ def feature_costs(cases, proxies, med):
 
 
 def per_run(runs):
-    out = ["| case | round | proxy | requests | req/s | p99 (ms) | CPU µs/req | proxy core busy | errors |",
-           "|---|---:|---|---:|---:|---:|---:|---:|---|"]
+    out = ["| case | round | proxy | requests | req/s | p99 (ms) | CPU µs/req | user µs/req | syscalls/req | proxy core busy | errors |",
+           "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---|"]
     for r in runs:
         out.append(f"| {r['case']} | {r['round']} | {PROXY_LABEL[r['proxy']]} | "
                    f"{r['requests'] or 0} | {fmt(r['rps'], thousands=True)} | "
-                   f"{fmt(r['p99_ms'], 2)} | {fmt(r['cpu_us'])} | {fmt(r['busy'], 0, suffix='%')} | {r['error'] or '-'} |")
+                   f"{fmt(r['p99_ms'], 2)} | {fmt(r['cpu_us'])} | {fmt(r['user_us'])} | "
+                   f"{fmt(r['syscalls_per_req'], 2)} | {fmt(r['busy'], 0, suffix='%')} | {r['error'] or '-'} |")
     return "\n".join(out)
 
 
@@ -262,7 +281,7 @@ def full(args):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--one", nargs=3, metavar=("WRK_OUTPUT", "CPU_TICKS", "CLK_TCK"))
+    ap.add_argument("--one", nargs="+", metavar="WRK_OUTPUT CPU_TICKS CLK_TCK [SYSCALLS]")
     ap.add_argument("--runs")
     ap.add_argument("--clk-tck", type=int, default=os.sysconf("SC_CLK_TCK"))
     ap.add_argument("--header")
@@ -271,6 +290,8 @@ def main():
     ap.add_argument("--record")
     args = ap.parse_args()
     if args.one:
+        if len(args.one) not in (3, 4):
+            ap.error("--one takes WRK_OUTPUT CPU_TICKS CLK_TCK [SYSCALLS]")
         one(args)
     elif args.runs:
         full(args)

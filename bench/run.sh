@@ -287,16 +287,51 @@ balance_conf() {
   esac
 }
 
-# proc_ticks PID: utime+stime (clock ticks) of PID and of its children (nginx's worker), summed.
+# proc_ticks PID: "USER SYS" clock ticks of PID and of its children (nginx's worker), summed.
 proc_ticks() {
-  local total=0 p stat
+  local user=0 sys=0 p stat
   local -a f
   for p in "$1" $(pgrep -P "$1" 2>/dev/null || true); do
     stat=$(cat "/proc/$p/stat" 2>/dev/null) || continue
     read -ra f <<<"${stat##*) }"   # f[0] is field 3 (state): utime is field 14, stime 15
-    total=$((total + f[11] + f[12]))
+    user=$((user + f[11]))
+    sys=$((sys + f[12]))
   done
-  echo "$total"
+  echo "$user $sys"
+}
+
+# System calls per request: perf's raw_syscalls:sys_enter tracepoint counted on the proxy's
+# processes (all their threads) while wrk runs. Hardware counters are not needed; where perf or
+# the tracepoint is missing the column says n/a.
+SYSCALL_COUNTING=0
+if command -v perf >/dev/null && perf stat -e raw_syscalls:sys_enter -x, -o /dev/null true 2>/dev/null; then
+  SYSCALL_COUNTING=1
+fi
+# start_syscall_count PID OUT: counts PID's and its children's system calls into OUT until
+# stop_syscall_count; sets PERF_PID ("" when not counting).
+start_syscall_count() {
+  PERF_PID=
+  ((SYSCALL_COUNTING)) || return 0
+  local pids
+  pids=$(echo "$1" $(pgrep -P "$1" 2>/dev/null || true) | tr ' ' ',')
+  perf stat -e raw_syscalls:sys_enter -x, -o "$2" -p "$pids" >/dev/null 2>&1 &
+  PERF_PID=$!
+  PIDS+=("$PERF_PID")
+  # perf attaches asynchronously: wait for it to have opened its counters (its output file).
+  local i
+  for ((i = 0; i < 50; i++)); do [[ -e $2 ]] && break; sleep 0.02; done
+}
+# stop_syscall_count OUT: stops the counting perf (SIGINT makes it print) and sets SYSCALLS to
+# the count, or -1 when there is none. Not for $(...): perf must be waited for by this shell.
+stop_syscall_count() {
+  SYSCALLS=-1
+  [[ -n ${PERF_PID:-} ]] || return 0
+  kill -INT "$PERF_PID" 2>/dev/null || true
+  wait "$PERF_PID" 2>/dev/null || true
+  forget_pid "$PERF_PID"
+  local n
+  n=$(awk -F, '/raw_syscalls:sys_enter/ { print $1; exit }' "$1" 2>/dev/null)
+  if [[ $n =~ ^[0-9]+$ ]]; then SYSCALLS=$n; fi
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -442,6 +477,7 @@ CASES=(
   "small-c50 50 / roundrobin"
   "small-c400 400 / roundrobin"
   "64k-c50 50 /?size=65536 roundrobin"
+  "churn-c50 50 / roundrobin close"
   "small-c50-leastconn 50 / leastconn"
   "small-c50-source 50 / source"
   "small-c50-checks 50 / checks"
@@ -461,7 +497,7 @@ if [[ -n ${ONLY_CASES:-} ]]; then
   CASES=("${selected[@]}")
 fi
 RUNS=$RUN/runs.tsv
-printf 'case\tconnections\tround\tproxy\tcpu_ticks\talive\twrk_output\n' >"$RUNS"
+printf 'case\tconnections\tround\tproxy\tcpu_ticks\tuser_ticks\tsyscalls\talive\twrk_output\n' >"$RUNS"
 WRK_LIMIT=$((DURATION + 30))  # hard bound on one wrk run
 
 run_wrk() {  # run_wrk SECONDS CONNECTIONS URL OUTFILE [close]: `close` makes every request a new connection
@@ -504,17 +540,20 @@ for spec in "${CASES[@]}"; do
       out=$RUN/wrk-$cname-r$round-$proxy.txt
       if ! kill -0 "$pid" 2>/dev/null; then
         echo "(proxy $proxy is not running: pid $pid exited)" >"$out"
-        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$cname" "$conns" "$round" "$proxy" 0 0 "$out" >>"$RUNS"
+        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$cname" "$conns" "$round" "$proxy" 0 0 -1 0 "$out" >>"$RUNS"
         echo "   [$n/$total_runs] $cname round $round $proxy: SKIPPED, the proxy has exited"
         continue
       fi
-      before=$(proc_ticks "$pid")
+      start_syscall_count "$pid" "$out.perf"
+      read -r user0 sys0 <<<"$(proc_ticks "$pid")"
       run_wrk "$DURATION" "$conns" "$url_base:${PORT_OF[$proxy]}$path" "$out" "$conn_mode"
-      after=$(proc_ticks "$pid")
+      read -r user1 sys1 <<<"$(proc_ticks "$pid")"
+      stop_syscall_count "$out.perf"
       alive=1
       kill -0 "$pid" 2>/dev/null || alive=0
-      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$cname" "$conns" "$round" "$proxy" "$((after - before))" "$alive" "$out" >>"$RUNS"
-      echo "   [$n/$total_runs] $cname round $round $proxy: $(python3 "$BENCH/compare.py" --one "$out" "$((after - before))" "$CLK_TCK")"
+      ticks=$((user1 + sys1 - user0 - sys0))
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$cname" "$conns" "$round" "$proxy" "$ticks" "$((user1 - user0))" "$SYSCALLS" "$alive" "$out" >>"$RUNS"
+      echo "   [$n/$total_runs] $cname round $round $proxy: $(python3 "$BENCH/compare.py" --one "$out" "$ticks" "$CLK_TCK" "$SYSCALLS")"
       ((alive)) || echo "   warning: $proxy (pid $pid) exited during this run"
     done
   done
@@ -534,7 +573,7 @@ versions() {
   echo "- machine: nproc $NPROC, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), kernel $(uname -r), load average at start $load1"
   versions
   echo "- balancing: $(for spec in "${CASES[@]}"; do read -r c _ _ b <<<"$spec"; printf '%s %s, ' "$c" "$b"; done | sed 's/, $//') (one set of proxies per balancing, started fresh; source: HAProxy \`hash-type consistent\`, nginx \`hash \$remote_addr consistent\`)"
-  echo "- method: $ROUNDS interleaved rounds × ${DURATION}s per case (plus ${WARMUP}s warm-up per proxy), wrk -t1 --latency; proxy on core $PROXY_CPU, wrk + 3 fake backends on core $LOAD_CPU"
+  echo "- method: $ROUNDS interleaved rounds × ${DURATION}s per case (plus ${WARMUP}s warm-up per proxy), wrk -t1 --latency; proxy on core $PROXY_CPU, wrk + 3 fake backends on core $LOAD_CPU; system calls counted by \`perf stat -e raw_syscalls:sys_enter -p\` on the proxy during each run$(((SYSCALL_COUNTING)) || echo ' (not available on this machine)'); churn-c50 sends \`Connection: close\` (a new client connection per request)"
 } >"$RUN/header.md"
 
 record_args=()
