@@ -4,6 +4,7 @@
 #include "weir/base/log.h"
 #include "weir/config/config_diff.h"
 #include "weir/config/config_loader.h"
+#include "weir/daemon/file_limit.h"
 #include "weir/daemon/generation.h"
 
 namespace weir::daemon {
@@ -60,6 +61,7 @@ bool reloadConfig(Generation& current, std::vector<Generation>& retired, Workers
     return false;
   }
   warnAboutRestartOnlySettings(current.rt->config->global, config->global);
+  raiseDescriptorLimit(next.rt->maxconn);
   const std::vector<std::string> changes = config::diffConfigs(*current.rt->config, *config);
   keepBoundAddresses(*next.rt, *current.rt);
   // Each context is made on its own worker: its timers belong to that worker's loop.

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "weir/base/log.h"
+#include "weir/daemon/file_limit.h"
 #include "weir/daemon/generation.h"
 #include "weir/event/worker.h"
 #include "weir/proxy/runtime.h"
@@ -159,6 +160,7 @@ int Daemon::run() {
   current.rt = proxy::buildRuntime(config_);
   if (!current.rt) return 1;
   proxy::Runtime& first = *current.rt;
+  raiseDescriptorLimit(first.maxconn);
   first.logFd = openAccessLog(config_->global.log);
   const int logFd = first.logFd;
   const int threads = workerCount(*config_);
