@@ -2,6 +2,7 @@
 # bench/run.sh: weir vs HAProxy vs nginx under wrk, same job, same conditions. See bench/README.md.
 #
 #   bench/run.sh [--build DIR] [--rounds N] [--duration SECONDS] [--record] [--keep] [--cases A,B]
+#                [--threads N]
 #
 # Layout: three weir-fake-backends, and weir, HAProxy and nginx all running at once on 127.0.0.1,
 # each proxy configured from bench/*.in for the same job (one thread, keep-alive on both sides,
@@ -20,6 +21,7 @@ ROUNDS=3
 DURATION=5
 RECORD=0
 KEEP=0
+THREADS=1
 PROXY_CPU=0
 LOAD_CPU=1
 WARMUP=1          # seconds of unmeasured load per proxy before each case
@@ -35,6 +37,9 @@ usage() {
   --record          append the results to bench/RESULTS.md
   --keep            keep the temporary directory (configs, logs, every wrk output)
   --cases A,B,...   run only these cases (default: all; names as in the results table)
+  --threads N       worker threads (weir), nbthread (HAProxy), worker_processes (nginx) (default: 1).
+                    Above 1 the proxies may use every core, shared with wrk and the backends:
+                    compare CPU per request between thread counts, not req/s
 EOF
 }
 
@@ -50,6 +55,8 @@ while (($#)); do
     --keep) KEEP=1; shift ;;
     --cases) ONLY_CASES=${2:?--cases needs a list}; shift 2 ;;
     --cases=*) ONLY_CASES=${1#*=}; shift ;;
+    --threads) THREADS=${2:?--threads needs a number}; shift 2 ;;
+    --threads=*) THREADS=${1#*=}; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "run.sh: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
   esac
@@ -60,6 +67,9 @@ fi
 if ! [[ $DURATION =~ ^[0-9]+$ ]] || ((DURATION < 1 || DURATION > 300)); then
   echo "run.sh: --duration must be 1..300 seconds" >&2; exit 2
 fi
+if ! [[ $THREADS =~ ^[0-9]+$ ]] || ((THREADS < 1 || THREADS > 64)); then
+  echo "run.sh: --threads must be 1..64" >&2; exit 2
+fi
 [[ $BUILD = /* ]] || BUILD=$ROOT/$BUILD
 
 for tool in wrk haproxy nginx taskset curl python3 getconf openssl; do
@@ -69,6 +79,11 @@ NPROC=$(nproc)
 if ((NPROC < 2)); then
   echo "run.sh: needs at least 2 cores (proxy on core $PROXY_CPU, load on core $LOAD_CPU); this machine has $NPROC" >&2
   exit 1
+fi
+
+# With more than one thread the proxies get cores 0..THREADS-1 (the last one shared with the load).
+if ((THREADS > 1)); then
+  PROXY_CPU=0-$(((THREADS < NPROC ? THREADS : NPROC) - 1))
 fi
 
 WEIR=$BUILD/weir
@@ -182,7 +197,7 @@ render() {
       -e "s|@RULES@|$RULES_CONF|g" -e "s|@STATIC@|$STATIC_CONF|g" -e "s|@CACHE@|$CACHE_CONF|g" \
       -e "s|@CACHES@|$CACHES_CONF|g" -e "s|@BIND@|$BIND_CONF|g" -e "s|@TLSGLOBAL@|$TLS_GLOBAL|g" \
       -e "s|@TLSCONF@|$TLS_SERVER|g" -e "s|@TLS@|$TLS_SUFFIX|g" -e "s|@USER@|$(id -un)|g" \
-      -e "s|@GROUP@|$(id -gn)|g" "$1" >"$2"
+      -e "s|@GROUP@|$(id -gn)|g" -e "s|@THREADS@|$THREADS|g" "$1" >"$2"
 }
 
 # rules_conf PROXY MODE: what @RULES@ becomes (a sed replacement: \n is a newline). In the
@@ -573,7 +588,7 @@ versions() {
   echo "- machine: nproc $NPROC, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), kernel $(uname -r), load average at start $load1"
   versions
   echo "- balancing: $(for spec in "${CASES[@]}"; do read -r c _ _ b <<<"$spec"; printf '%s %s, ' "$c" "$b"; done | sed 's/, $//') (one set of proxies per balancing, started fresh; source: HAProxy \`hash-type consistent\`, nginx \`hash \$remote_addr consistent\`)"
-  echo "- method: $ROUNDS interleaved rounds × ${DURATION}s per case (plus ${WARMUP}s warm-up per proxy), wrk -t1 --latency; proxy on core $PROXY_CPU, wrk + 3 fake backends on core $LOAD_CPU; system calls counted by \`perf stat -e raw_syscalls:sys_enter -p\` on the proxy during each run$(((SYSCALL_COUNTING)) || echo ' (not available on this machine)'); churn-c50 sends \`Connection: close\` (a new client connection per request)"
+  echo "- method: $ROUNDS interleaved rounds × ${DURATION}s per case (plus ${WARMUP}s warm-up per proxy), wrk -t1 --latency; $THREADS proxy thread(s)/worker(s) on core(s) $PROXY_CPU, wrk + 3 fake backends on core $LOAD_CPU; system calls counted by \`perf stat -e raw_syscalls:sys_enter -p\` on the proxy during each run$(((SYSCALL_COUNTING)) || echo ' (not available on this machine)'); churn-c50 sends \`Connection: close\` (a new client connection per request)"
 } >"$RUN/header.md"
 
 record_args=()
