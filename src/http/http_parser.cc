@@ -1,6 +1,7 @@
 #include "weir/http/http_parser.h"
 
 #include <charconv>
+#include <cstring>
 
 namespace weir::http {
 
@@ -140,12 +141,20 @@ bool HttpParser::scanHeadForFolding(const char* data, size_t len) {
   // llhttp accepts obs-fold (a header line starting with SP or HT) and joins it to the value
   // before; we reject it, so this scan looks at the head bytes before llhttp does and stops at
   // the blank line that ends the head.
-  for (size_t i = 0; i < len && !foldScan_.done; ++i) {
-    const char c = data[i];
+  // Only the bytes just after a LF matter: inside a line the scan jumps to the next LF.
+  size_t i = 0;
+  while (i < len && !foldScan_.done) {
     if (!foldScan_.started) {
+      const char c = data[i++];
       foldScan_.started = c != '\r' && c != '\n';  // llhttp skips empty lines before a message
       continue;
     }
+    if (!foldScan_.afterLf && !foldScan_.crAfterLf) {
+      const void* lf = std::memchr(data + i, '\n', len - i);
+      if (lf == nullptr) return true;
+      i = static_cast<size_t>(static_cast<const char*>(lf) - data);
+    }
+    const char c = data[i++];
     if (foldScan_.afterLf && (c == ' ' || c == '\t')) return false;
     if (c == '\n' && (foldScan_.afterLf || foldScan_.crAfterLf)) foldScan_.done = true;
     foldScan_.crAfterLf = foldScan_.afterLf && c == '\r';

@@ -44,9 +44,13 @@ void appendFieldsWithForwarding(std::string& out, const HeaderMap& headers, cons
   appendField(out, "X-Forwarded-Proto", fwd.proto);
 }
 
+// string_views, not a braced list of literals: that is an initializer_list<const char*>, and
+// each comparison would first measure the literal (strlen).
+constexpr std::string_view kHopByHop[] = {"connection", "keep-alive",        "proxy-connection", "te",
+                                          "trailer",    "transfer-encoding", "content-length"};
+
 bool isHopByHop(std::string_view name) {
-  for (std::string_view n : {"connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding",
-                             "content-length"})
+  for (std::string_view n : kHopByHop)
     if (http::equalsIgnoreCase(name, n)) return true;
   return false;
 }
