@@ -9,6 +9,7 @@ packages=(
   libsystemd-dev openssl ca-certificates  # sd_notify; the TLS tests' and the bench's openssl CLI
   googletest libgtest-dev
   curl wrk haproxy nginx procps python3
+  valgrind linux-perf  # bench/check (callgrind) in the test command; bench/run.sh's system call counts
   dnsmasq-base  # the DNS discovery tests: a name server on 127.0.0.1 whose answer changes
   chromium prometheus  # the stats tests: the dashboard in headless Chromium, promtool check metrics
 )

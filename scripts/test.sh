@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds (Release, and an ASan+UBSan build) and runs every test.
-# Ends with CTest's summary line. Usage: scripts/test.sh [--no-sanitize]
+# Installs what is missing, builds (Release, and an ASan+UBSan build) and runs every test, then
+# bench/check: weir's instructions per request against bench/check-baseline.txt (about 10 s).
+# Usage: scripts/test.sh [--no-sanitize]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,3 +22,5 @@ if [ "${1:-}" != "--no-sanitize" ]; then
 fi
 echo "== Release build: unit and integration tests"
 run_suite build -DCMAKE_BUILD_TYPE=Release
+echo "== bench/check: instructions per request against the committed baseline"
+bash bench/check --build build
