@@ -104,26 +104,8 @@ if [[ ! -x $WEIR || ! -x $FAKE ]]; then
 fi
 
 RUN=$(mktemp -d "${TMPDIR:-/tmp}/weir-callgrind.XXXXXX")
-declare -a PIDS=()    # everything we started and have not yet stopped
-
-stop_pid() {  # TERM, poll up to 5 s, then KILL. Only ever called with PIDs we started.
-  local pid=$1 i
-  kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
-  kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < 50; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; fi
-  wait "$pid" 2>/dev/null || true
-}
-
-forget_pid() {  # drops a stopped PID from PIDS, so cleanup never signals a reused PID
-  local p
-  local -a keep=()
-  for p in "${PIDS[@]}"; do [[ $p == "$1" ]] || keep+=("$p"); done
-  PIDS=("${keep[@]}")
-}
+# shellcheck source=bench/processes.sh
+source "$ROOT/bench/processes.sh"
 
 cleanup() {
   local status=$? i
