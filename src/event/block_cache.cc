@@ -115,6 +115,10 @@ void* cacheRealloc(void* p, size_t n) {
   return q;
 }
 
+size_t cachedBlocks(size_t n) {
+  return n > (size_t{1} << kMaxShift) ? 0 : tCache.count[sizeIndexFor(n)];
+}
+
 void installLibeventBlockCache() {
 #if defined(__SANITIZE_ADDRESS__)
   return;

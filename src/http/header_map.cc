@@ -40,10 +40,34 @@ HeaderMap& HeaderMap::operator=(const HeaderMap& other) {
 }
 
 void HeaderMap::add(std::string_view name, std::string_view value) {
-  if (used_ == headers_.size()) headers_.emplace_back();
+  if (used_ == headers_.size()) {
+    // Copied before the vector grows: `name` or `value` may view a field of this map.
+    headers_.push_back({std::string(name), std::string(value)});
+    ++used_;
+    return;
+  }
   Header& slot = headers_[used_++];
   slot.name.assign(name);
   slot.value.assign(value);
+}
+
+void HeaderMap::clear() {
+  used_ = 0;
+  size_t retained = 0;
+  auto trim = [&retained](std::string& s) {
+    s.clear();
+    const size_t capacity = s.capacity();
+    if (capacity <= std::string().capacity()) return;  // inline: no heap memory to keep
+    if (capacity > kRetainedPerString || retained + capacity > kRetainedBytes) {
+      std::string().swap(s);
+      return;
+    }
+    retained += capacity;
+  };
+  for (Header& h : headers_) {
+    trim(h.name);
+    trim(h.value);
+  }
 }
 
 void HeaderMap::set(std::string_view name, std::string_view value) {

@@ -126,8 +126,10 @@ HttpParser::Status HttpParser::finishAtEof() {
 void HttpParser::startNext() {
   request_.clear();
   response_.clear();
-  field_.clear();
-  value_.clear();
+  for (std::string* s : {&field_, &value_}) {  // a long field's buffer is not kept for the next message
+    if (s->capacity() > HeaderMap::kRetainedPerString) std::string().swap(*s);
+    else s->clear();
+  }
   headComplete_ = messageStarted_ = headSignalled_ = complete_ = false;
   foldScan_ = FoldScan{};
   expectNoBody_ = false;

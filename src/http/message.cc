@@ -4,7 +4,9 @@ namespace weir::http {
 
 void RequestHead::clear() {
   method.clear();
-  target.clear();
+  // A long target's buffer is not kept for the connection's next request (nor by the map's slots).
+  if (target.capacity() > kKeptTargetBytes) std::string().swap(target);
+  else target.clear();
   versionMinor = 1;
   headers.clear();
   framing = BodyFraming::kNone;

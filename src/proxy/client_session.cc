@@ -334,9 +334,21 @@ void ClientSession::keepForReplay(const void* data, size_t len) {
 
 void ClientSession::keepForReplay(evbuffer* from, size_t len) {
   if (len == 0 || !roomForReplay(len)) return;
-  std::string copy(len, '\0');
-  evbuffer_copyout(from, copy.data(), len);
-  evbuffer_add(replay_.get(), copy.data(), len);
+  // Copied chain by chain from where it lies: no staging buffer.
+  evbuffer_ptr pos;
+  evbuffer_ptr_set(from, &pos, 0, EVBUFFER_PTR_SET);
+  size_t left = len;
+  evbuffer_iovec vec[8];
+  while (left > 0) {
+    const int n = evbuffer_peek(from, static_cast<ev_ssize_t>(left), &pos, vec, 8);
+    if (n <= 0) break;
+    for (int i = 0; i < std::min(n, 8) && left > 0; ++i) {
+      const size_t take = std::min(vec[i].iov_len, left);
+      evbuffer_add(replay_.get(), vec[i].iov_base, take);
+      left -= take;
+      evbuffer_ptr_set(from, &pos, take, EVBUFFER_PTR_ADD);
+    }
+  }
 }
 
 bool ClientSession::roomForReplay(size_t len) {

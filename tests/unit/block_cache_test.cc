@@ -54,13 +54,16 @@ TEST(BlockCache, ReallocKeepsTheContent) {
 
 TEST(BlockCache, EachSizeKeepsAtMostItsShare) {
   std::vector<void*> blocks;
-  const size_t n = kCacheBytesPerSize / 4096 + 20;
-  for (size_t i = 0; i < n; ++i) blocks.push_back(cacheMalloc(4096));
+  const size_t cap = kCacheBytesPerSize / 4096;
+  const size_t before = cachedBlocks(4096);
+  for (size_t i = 0; i < cap + 20; ++i) blocks.push_back(cacheMalloc(4096));
+  EXPECT_EQ(cachedBlocks(4096), 0u);  // the cached ones were handed out first
   for (void* b : blocks) cacheFree(b);
-  // The cache holds kCacheBytesPerSize / 4096 of them; taking that many again and one more
-  // gives back only cached blocks first, all distinct.
+  EXPECT_EQ(cachedBlocks(4096), cap);  // the 20 past the share went back to malloc
+  EXPECT_GE(cap, before);
+  // Taking them again gives distinct blocks.
   std::vector<void*> again;
-  for (size_t i = 0; i < kCacheBytesPerSize / 4096; ++i) again.push_back(cacheMalloc(4096));
+  for (size_t i = 0; i < cap; ++i) again.push_back(cacheMalloc(4096));
   std::sort(again.begin(), again.end());
   EXPECT_EQ(std::adjacent_find(again.begin(), again.end()), again.end());
   for (void* b : again) cacheFree(b);

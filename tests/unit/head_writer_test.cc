@@ -26,6 +26,13 @@ TEST(HeadWriter, AppendsClientToExistingForwardedFor) {
   EXPECT_EQ(out.find("X-Forwarded-For: 1.1.1.1\r\n"), std::string::npos) << out;
 }
 
+TEST(HeadWriter, AnEmptyForwardedForAddsNoEmptyListItem) {
+  std::string out = writeRequest(request({{"X-Forwarded-For", "1.1.1.1"}, {"X-Forwarded-For", ""}}));
+  EXPECT_NE(out.find("X-Forwarded-For: 1.1.1.1, 10.1.2.3\r\n"), std::string::npos) << out;
+  out = writeRequest(request({{"X-Forwarded-For", ""}}));
+  EXPECT_NE(out.find("X-Forwarded-For: 10.1.2.3\r\n"), std::string::npos) << out;
+}
+
 TEST(HeadWriter, SetsRealIpAndProtoReplacingClientValues) {
   std::string out = writeRequest(request({{"X-Real-IP", "6.6.6.6"}, {"X-Forwarded-Proto", "https"}}));
   EXPECT_NE(out.find("X-Real-IP: 10.1.2.3\r\n"), std::string::npos) << out;

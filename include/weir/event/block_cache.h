@@ -24,5 +24,7 @@ void installLibeventBlockCache();
 void* cacheMalloc(size_t n);
 void* cacheRealloc(void* p, size_t n);
 void cacheFree(void* p);
+/// How many free blocks of the size that serves `n` bytes this thread's cache holds (tests).
+size_t cachedBlocks(size_t n);
 
 }  // namespace weir::event

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace weir::http {
@@ -29,8 +30,13 @@ class HeaderMap {
   HeaderMap() = default;
   HeaderMap(const HeaderMap& other) : headers_(other.begin(), other.end()), used_(other.used_) {}
   HeaderMap& operator=(const HeaderMap& other);
-  HeaderMap(HeaderMap&&) noexcept = default;
-  HeaderMap& operator=(HeaderMap&&) noexcept = default;
+  HeaderMap(HeaderMap&& other) noexcept
+      : headers_(std::move(other.headers_)), used_(std::exchange(other.used_, 0)) {}
+  HeaderMap& operator=(HeaderMap&& other) noexcept {
+    headers_ = std::move(other.headers_);
+    used_ = std::exchange(other.used_, 0);
+    return *this;
+  }
 
   void add(std::string_view name, std::string_view value);
   /// Replaces every field named `name` with one field.
@@ -52,7 +58,12 @@ class HeaderMap {
 
   size_t size() const { return used_; }
   bool empty() const { return used_ == 0; }
-  void clear() { used_ = 0; }
+  /// Empties the map for the next message. The slots keep their strings' capacity up to
+  /// kRetainedBytes in all (and kRetainedPerString each): what one connection keeps between its
+  /// messages stays bounded whatever the heads it was sent.
+  void clear();
+  static constexpr size_t kRetainedBytes = 4096;
+  static constexpr size_t kRetainedPerString = 512;
   using const_iterator = std::vector<Header>::const_iterator;
   const_iterator begin() const { return headers_.cbegin(); }
   const_iterator end() const { return headers_.cbegin() + static_cast<std::ptrdiff_t>(used_); }

@@ -17,6 +17,7 @@ enum class BodyFraming {
 };
 
 struct RequestHead {
+  static constexpr size_t kKeptTargetBytes = 1024;
   std::string method;
   std::string target;
   int versionMinor = 1;  // HTTP/1.x; only 1.0 and 1.1 are accepted
