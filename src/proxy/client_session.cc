@@ -62,6 +62,7 @@ void ClientSession::start() {
   // The write side is always timed (a client that stops reading); the read side only while a
   // request body is expected, since head arrival has its own timer.
   bufferevent_set_timeouts(client_.get(), nullptr, ctx_->timeout(fe_->options.timeout.client));
+  takeOverReads(client_.get());
   bufferevent_enable(client_.get(), EV_READ);  // EV_WRITE only while output waits (sendNow)
   if (tls_) armTimer(TimerRole::kHandshake, fe_->options.timeout.client_handshake);
   else armTimer(TimerRole::kHttpRequest, fe_->options.timeout.http_request);
@@ -109,7 +110,6 @@ void ClientSession::transitionTo(State next) { state_ = next; }
 
 void ClientSession::handleClientRead() {
   lastActivity_ = Clock::now();
-  readAhead(client_.get());
   switch (state_) {
     case State::kTunnel:
       pumpTunnel(client_.get(), upstream_->bev());

@@ -161,6 +161,7 @@ void ClientSession::onUpstreamConnected() {
   if (connecting_) {  // a fresh connection; a pooled one was set up when it was new
     int one = 1;
     setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    takeOverReads(bev);
   }
   connecting_ = false;
   connected_ = Clock::now();
@@ -197,7 +198,6 @@ void ClientSession::armServerTimeouts() {
 
 void ClientSession::handleUpstreamRead() {
   lastActivity_ = Clock::now();
-  readAhead(upstream_->bev());
   if (state_ == State::kTunnel) {
     pumpTunnel(upstream_->bev(), client_.get());
     return;

@@ -1,5 +1,5 @@
 #pragma once
-// Buffer limits shared by both sides of a session, and the bulk read libevent 2.1 lacks.
+// Buffer limits shared by both sides of a session, and the socket reads and writes weir does itself.
 
 #include <chrono>
 #include <cstddef>
@@ -20,12 +20,14 @@ inline constexpr size_t kLingerMaxBytes = 1024 * 1024;
 // asks the server itself (nginx: proxy_cache_lock_timeout).
 inline constexpr std::chrono::milliseconds kCollapseWait{5000};
 
-/// libevent 2.1 reads at most 4 KiB per read(2) (EVBUFFER_MAX_READ), which makes bulk transfers
-/// cost a syscall and a callback per 4 KiB. When a read filled a whole 4 KiB, more is likely
-/// waiting: this reads it with one readv, stopping just short of kReadHighWater (reaching it
-/// would make libevent suspend reading, two epoll_ctl calls). Small messages never get here,
-/// so they pay no extra syscall.
-void readAhead(bufferevent* bev);
+/// Reads a plaintext socket bufferevent's input without libevent 2.1's evbuffer_read, which asks
+/// the kernel for the readable byte count (ioctl FIONREAD) before every read and reads at most
+/// 4 KiB: one readv of up to 4 KiB per readable event, and when that filled, one more of up to
+/// 64 KiB (a body or a large response is likely waiting). The bufferevent's read event keeps its
+/// role (enable/disable, read timeout, watermark suspension): only its callback is ours. Call
+/// before the first bufferevent_enable(EV_READ), on a bufferevent with its socket; TLS ones are
+/// left to libevent.
+void takeOverReads(bufferevent* bev);
 
 /// Writes what `bev`'s output holds straight to the socket. Only what the kernel does not take
 /// waits for a write event: EV_WRITE stays disabled while nothing is pending, so a response that
