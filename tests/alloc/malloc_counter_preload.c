@@ -3,15 +3,21 @@
  *
  * The count lives in a file named by WEIR_MALLOC_COUNT_FILE, mapped shared: the test reads it at
  * any moment with pread, without signalling the process. Offsets: 0 = allocations (malloc, calloc,
- * realloc, memalign and friends), 8 = bytes asked for. Allocations before the constructor ran are
- * not counted. The real allocator is glibc's, reached through its __libc_* entry points. */
+ * realloc, memalign and friends), 8 = bytes asked for, 16 = ioctl(FIONREAD) calls, 24 = readv
+ * calls (how weir and libevent read sockets). Calls before the constructor ran are not counted.
+ * The real allocator is glibc's, reached through its __libc_* entry points; ioctl and readv go
+ * to the kernel through syscall(2). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <stdarg.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 extern void* __libc_malloc(size_t);
@@ -20,7 +26,7 @@ extern void* __libc_realloc(void*, size_t);
 extern void* __libc_memalign(size_t, size_t);
 extern void __libc_free(void*);
 
-static _Atomic unsigned long long* counters; /* [0] allocations, [1] bytes */
+static _Atomic unsigned long long* counters; /* [0] allocations, [1] bytes, [2] FIONREAD, [3] readv */
 
 __attribute__((constructor)) static void mapCounterFile(void) {
   const char* path = getenv("WEIR_MALLOC_COUNT_FILE");
@@ -32,6 +38,25 @@ __attribute__((constructor)) static void mapCounterFile(void) {
     if (p != MAP_FAILED) counters = p;
   }
   close(fd);
+}
+
+static inline void countCall(int index) {
+  _Atomic unsigned long long* c = counters;
+  if (c) atomic_fetch_add_explicit(&c[index], 1, memory_order_relaxed);
+}
+
+int ioctl(int fd, unsigned long request, ...) {
+  va_list ap;
+  va_start(ap, request);
+  void* arg = va_arg(ap, void*);
+  va_end(ap);
+  if (request == FIONREAD) countCall(2);
+  return (int)syscall(SYS_ioctl, fd, request, arg);
+}
+
+ssize_t readv(int fd, const struct iovec* iov, int iovcnt) {
+  countCall(3);
+  return syscall(SYS_readv, fd, iov, iovcnt);
 }
 
 static inline void count(size_t bytes) {
