@@ -15,20 +15,32 @@ namespace {
 
 constexpr const char* kDnsmasq = "/usr/sbin/dnsmasq";
 
-/// A UDP port free on 127.0.0.1 just now (dnsmasq wants a number, not 0).
-std::uint16_t freeUdpPort() {
-  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+/// True when a socket of `type` can bind 127.0.0.1:`port` (0: any); the port it got in `port`.
+bool bindsLoopback(int type, std::uint16_t& port) {
+  const int fd = ::socket(AF_INET, type, 0);
+  if (fd < 0) return false;
   sockaddr_in sin{};
   sin.sin_family = AF_INET;
   sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  sin.sin_port = htons(port);
   socklen_t len = sizeof(sin);
-  std::uint16_t port = 0;
-  if (fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&sin), sizeof(sin)) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&sin), &len) == 0)
-    port = ntohs(sin.sin_port);
-  if (fd >= 0) ::close(fd);
-  if (port == 0) throw std::runtime_error("no free UDP port on 127.0.0.1");
-  return port;
+  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&sin), sizeof(sin)) == 0 &&
+                  ::getsockname(fd, reinterpret_cast<sockaddr*>(&sin), &len) == 0;
+  ::close(fd);
+  if (ok) port = ntohs(sin.sin_port);
+  return ok;
+}
+
+/// A port free on 127.0.0.1 just now for both UDP and TCP: dnsmasq listens on both, and wants a
+/// number, not 0. The UDP port the kernel picks may be a TCP port in use (a test holding 10 000
+/// connections uses most of the ephemeral range), so both are tried.
+std::uint16_t freeDnsPort() {
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    std::uint16_t port = 0;
+    if (!bindsLoopback(SOCK_DGRAM, port)) break;
+    if (bindsLoopback(SOCK_STREAM, port)) return port;
+  }
+  throw std::runtime_error("no port free for both UDP and TCP on 127.0.0.1");
 }
 
 }  // namespace
@@ -38,8 +50,8 @@ bool DnsServer::available() { return std::filesystem::exists(kDnsmasq); }
 DnsServer::DnsServer(const std::vector<std::string>& hosts) {
   writeHosts(hosts);
   std::string output;
-  for (int attempt = 0; attempt < 3; ++attempt) {  // another test may take the port meanwhile
-    port_ = freeUdpPort();
+  for (int attempt = 0; attempt < 5; ++attempt) {  // another test may take the port meanwhile
+    port_ = freeDnsPort();
     std::vector<std::string> argv = {kDnsmasq,
                                      "--keep-in-foreground",
                                      "--conf-file=/dev/null",
