@@ -106,6 +106,8 @@ fi
 RUN=$(mktemp -d "${TMPDIR:-/tmp}/weir-callgrind.XXXXXX")
 # shellcheck source=bench/processes.sh
 source "$ROOT/bench/processes.sh"
+# shellcheck source=bench/templates.sh
+source "$ROOT/bench/templates.sh"
 
 cleanup() {
   local status=$? i
@@ -167,26 +169,6 @@ free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# render TEMPLATE OUT: fills the @NAME@ placeholders of a bench/*.in template for the roundrobin
-# mode with one thread, as bench/run.sh does (BALANCE from its balance_conf, BIND from its
-# bind_conf, THREADS 1); the
-# placeholders of the other modes (rules, static, cache, TLS) become empty.
-render() {
-  local balance
-  case $1 in
-    *weir.yaml.in) balance=roundrobin ;;
-    *haproxy.cfg.in) balance="balance roundrobin" ;;
-  esac
-  sed -e "s|@PORT@|$PORT|g" -e "s|@B1@|${BACKEND_PORTS[0]}|g" -e "s|@B2@|${BACKEND_PORTS[1]}|g" \
-      -e "s|@B3@|${BACKEND_PORTS[2]}|g" -e "s|@RUNDIR@|$RUNDIR|g" -e "s|@BALANCE@|$balance|g" \
-      -e "s|@BIND@|\"127.0.0.1:$PORT\"|g" -e "s|@USER@|$(id -un)|g" -e "s|@GROUP@|$(id -gn)|g" \
-      -e "s|@THREADS@|1|g" \
-      -e "s/@\(RULES\|STATIC\|CACHE\|CACHES\|TLSGLOBAL\|TLSCONF\|TLS\)@//g" "$1" >"$2"
-  local left
-  left=$(grep -v '^ *#' "$2" | grep -o '@[A-Z0-9]*@' | sort -u | tr '\n' ' ' || true)
-  [[ -z $left ]] || die_with_log "placeholders left in $2: $left"
-}
-
 case_path() { if [[ $1 == 64k ]]; then echo '/?size=65536'; else echo /; fi; }
 
 # load PORT CASE N: N keep-alive requests of CASE, every response checked. The client runs in the
@@ -228,6 +210,7 @@ measure() {
   mkdir -p "$RUNDIR"
   local cgout=$RUN/$name.callgrind
   local -a vg=(valgrind --tool=callgrind "--callgrind-out-file=$cgout")
+  BALANCE_CONF=$(roundrobin_balance "$proxy")
   case $proxy in
     weir)
       render "$BENCH/weir.yaml.in" "$RUNDIR/weir.yaml"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # bench/processes.sh: sourced by bench/run.sh and bench/callgrind.sh. Keeps track of the processes a
 # script starts (PIDS) so that it stops exactly those, by PID, and never a reused one.
 

@@ -53,28 +53,26 @@ wait_for_line() {  # wait_for_line FILE REGEX: up to 10 s
   echo "profile.sh: '$2' did not appear in $1" >&2; cat "$1" >&2; exit 1
 }
 
-ports=()
+# shellcheck source=bench/templates.sh
+source "$ROOT/bench/templates.sh"
+BACKEND_PORTS=()
 for n in 1 2 3; do
   taskset -c 1 "$BUILD/tests/weir-fake-backend" --name "b$n" --listen 127.0.0.1:0 --threads 1 >"$RUN/b$n.out" 2>&1 &
   PIDS+=($!)
 done
 for n in 1 2 3; do
   wait_for_line "$RUN/b$n.out" '^listening '
-  ports+=("$(grep -m1 '^listening ' "$RUN/b$n.out" | sed 's/.*://')")
+  BACKEND_PORTS+=("$(grep -m1 '^listening ' "$RUN/b$n.out" | sed 's/.*://')")
 done
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 
-render() {  # the roundrobin job of bench/run.sh, one thread, no TLS, rules, static or cache
-  sed -e "s|@PORT@|$PORT|g" -e "s|@B1@|${ports[0]}|g" -e "s|@B2@|${ports[1]}|g" -e "s|@B3@|${ports[2]}|g" \
-      -e "s|@BIND@|\"127.0.0.1:$PORT\"|g" -e "s|@THREADS@|1|g" -e "s|@TLS@||g" -e "s|@TLSGLOBAL@||g" \
-      -e "s|@RULES@||g" -e "s|@STATIC@||g" -e "s|@CACHE@||g" -e "s|@CACHES@||g" "$@"
-}
+BALANCE_CONF=$(roundrobin_balance "$PROXY")  # the roundrobin job of bench/run.sh, one thread
 case $PROXY in
   weir)
-    render -e "s|@BALANCE@|roundrobin|g" "$ROOT/bench/weir.yaml.in" >"$RUN/weir.yaml"
+    render "$ROOT/bench/weir.yaml.in" "$RUN/weir.yaml"
     taskset -c 0 "$BUILD/weir" -f "$RUN/weir.yaml" >"$RUN/proxy.out" 2>&1 & ;;
   haproxy)
-    render -e "s|@BALANCE@|balance roundrobin|g" "$ROOT/bench/haproxy.cfg.in" >"$RUN/haproxy.cfg"
+    render "$ROOT/bench/haproxy.cfg.in" "$RUN/haproxy.cfg"
     taskset -c 0 haproxy -db -f "$RUN/haproxy.cfg" >"$RUN/proxy.out" 2>&1 & ;;
 esac
 PROXY_PID=$!

@@ -97,6 +97,8 @@ fi
 RUN=$(mktemp -d "${TMPDIR:-/tmp}/weir-bench.XXXXXX")
 # shellcheck source=bench/processes.sh
 source "$ROOT/bench/processes.sh"
+# shellcheck source=bench/templates.sh
+source "$ROOT/bench/templates.sh"
 
 cleanup() {
   local status=$? i
@@ -170,16 +172,6 @@ for _ in range(int(sys.argv[1])):
     socks.append(s)
 print(" ".join(str(s.getsockname()[1]) for s in socks))
 EOF
-}
-
-# render TEMPLATE OUT: fills the @NAME@ placeholders of a bench/*.in template.
-render() {
-  sed -e "s|@PORT@|$PORT|g" -e "s|@B1@|${BACKEND_PORTS[0]}|g" -e "s|@B2@|${BACKEND_PORTS[1]}|g" \
-      -e "s|@B3@|${BACKEND_PORTS[2]}|g" -e "s|@RUNDIR@|$RUNDIR|g" -e "s|@BALANCE@|$BALANCE_CONF|g" \
-      -e "s|@RULES@|$RULES_CONF|g" -e "s|@STATIC@|$STATIC_CONF|g" -e "s|@CACHE@|$CACHE_CONF|g" \
-      -e "s|@CACHES@|$CACHES_CONF|g" -e "s|@BIND@|$BIND_CONF|g" -e "s|@TLSGLOBAL@|$TLS_GLOBAL|g" \
-      -e "s|@TLSCONF@|$TLS_SERVER|g" -e "s|@TLS@|$TLS_SUFFIX|g" -e "s|@USER@|$(id -un)|g" \
-      -e "s|@GROUP@|$(id -gn)|g" -e "s|@THREADS@|$THREADS|g" "$1" >"$2"
 }
 
 # rules_conf PROXY MODE: what @RULES@ becomes (a sed replacement: \n is a newline). In the
@@ -310,7 +302,7 @@ start_syscall_count() {
   PERF_PID=
   ((SYSCALL_COUNTING)) || return 0
   local pids
-  pids=$(echo "$1" $(pgrep -P "$1" 2>/dev/null || true) | tr ' ' ',')
+  pids=$({ echo "$1"; pgrep -P "$1" 2>/dev/null || true; } | paste -sd, -)
   perf stat -e raw_syscalls:sys_enter -x, -o "$2" -p "$pids" >/dev/null 2>&1 &
   PERF_PID=$!
   PIDS+=("$PERF_PID")
@@ -570,7 +562,7 @@ versions() {
   echo "- machine: nproc $NPROC, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), kernel $(uname -r), load average at start $load1"
   versions
   echo "- balancing: $(for spec in "${CASES[@]}"; do read -r c _ _ b <<<"$spec"; printf '%s %s, ' "$c" "$b"; done | sed 's/, $//') (one set of proxies per balancing, started fresh; source: HAProxy \`hash-type consistent\`, nginx \`hash \$remote_addr consistent\`)"
-  echo "- method: $ROUNDS interleaved rounds × ${DURATION}s per case (plus ${WARMUP}s warm-up per proxy), wrk -t1 --latency; $THREADS proxy thread(s)/worker(s) on core(s) $PROXY_CPU, wrk + 3 fake backends on core $LOAD_CPU; system calls counted by \`perf stat -e raw_syscalls:sys_enter -p\` on the proxy during each run$(((SYSCALL_COUNTING)) || echo ' (not available on this machine)'); churn-c50 sends \`Connection: close\` (a new client connection per request)"
+  echo "- method: $ROUNDS interleaved rounds × ${DURATION}s per case (plus ${WARMUP}s warm-up per proxy), wrk -t1 --latency; $THREADS proxy thread(s)/worker(s) on core(s) $PROXY_CPU, wrk + 3 fake backends on core $LOAD_CPU; system calls counted by \`perf stat -e raw_syscalls:sys_enter -p\` on the proxy during each run$( ((SYSCALL_COUNTING)) || echo ' (not available on this machine)'); churn-c50 sends \`Connection: close\` (a new client connection per request)"
 } >"$RUN/header.md"
 
 record_args=()

@@ -29,7 +29,11 @@ ssize_t readInto(evbuffer* in, evutil_socket_t fd, size_t want) {
     return -1;
   }
   iovec iov[2];
-  for (int i = 0; i < n; ++i) iov[i] = {vec[i].iov_base, std::min(vec[i].iov_len, want)};
+  size_t room = want;  // the reservation may be larger: read no more than asked
+  for (int i = 0; i < n; ++i) {
+    iov[i] = {vec[i].iov_base, std::min(vec[i].iov_len, room)};
+    room -= iov[i].iov_len;
+  }
   const ssize_t got = readv(fd, iov, n);
   if (got <= 0) {
     evbuffer_commit_space(in, vec, 0);

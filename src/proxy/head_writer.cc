@@ -55,13 +55,6 @@ bool isHopByHop(std::string_view name) {
   return false;
 }
 
-/// True when a Connection field of `headers` lists `name`.
-bool listedInConnection(const HeaderMap& headers, std::string_view name) {
-  for (const auto& h : headers)
-    if (http::equalsIgnoreCase(h.name, "connection") && http::listContainsToken(h.value, name)) return true;
-  return false;
-}
-
 }  // namespace
 
 void removeHopByHop(HeaderMap& headers, bool keepUpgrade) {
@@ -71,7 +64,7 @@ void removeHopByHop(HeaderMap& headers, bool keepUpgrade) {
     if (http::equalsIgnoreCase(h.name, "upgrade")) return !keepUpgrade;
     // Host is the one field a Connection list must never make us drop.
     if (http::equalsIgnoreCase(h.name, "host")) return false;
-    return hasConnection && listedInConnection(headers, h.name);
+    return hasConnection && headers.hasToken("connection", h.name);
   });
 }
 
