@@ -163,6 +163,10 @@ std::vector<KeyRule> frontendRules(FrontendsContext* ctx, FrontendConfig* fronte
          readStaticRules(v, baseDir, &frontend->statics, &ctx->rules);
        }},
       {"cache", [ctx, frontend](const YamlCursor& v) { readCacheRules(v, &frontend->cache_rules, &ctx->rules); }},
+      {"maxconn_per_src",
+       [frontend](const YamlCursor& v) {
+         if (auto n = v.readInt(0, 16777215)) frontend->maxconn_per_src = static_cast<uint32_t>(*n);
+       }},
   };
   addProxyOptionRules(&frontend->options, &rules);
   return rules;

@@ -71,6 +71,10 @@ void loadTune(const YamlCursor& section, HttpLimits* limits, StaticCacheConfig* 
        [limits](const YamlCursor& v) {
          if (auto n = v.readInt(1, 65535)) limits->max_headers = static_cast<uint32_t>(*n);
        }},
+      {"http_max_body",
+       [limits](const YamlCursor& v) {
+         if (auto n = v.readSize(0, uint64_t{1} << 50)) limits->max_body_bytes = *n;
+       }},
       {"http_max_uri",
        [limits](const YamlCursor& v) {
          if (auto n = v.readSize(1, kMaxUint32)) limits->max_uri_bytes = static_cast<uint32_t>(*n);

@@ -15,6 +15,7 @@ struct ParserCallbacks {
   static int headerValue(llhttp_t* p, const char* at, size_t n) { return self(p)->onHeaderValue(at, n); }
   static int headerValueComplete(llhttp_t* p) { return self(p)->onHeaderValueComplete(); }
   static int headersComplete(llhttp_t* p) { return self(p)->onHeadersComplete(); }
+  static int chunkHeader(llhttp_t* p) { return self(p)->onChunkHeader(); }
   static int body(llhttp_t* p, const char* at, size_t n) { return self(p)->onBody(at, n); }
   static int messageComplete(llhttp_t* p) { return self(p)->onMessageComplete(); }
 
@@ -29,6 +30,7 @@ struct ParserCallbacks {
       v.on_header_value = &headerValue;
       v.on_header_value_complete = &headerValueComplete;
       v.on_headers_complete = &headersComplete;
+      v.on_chunk_header = &chunkHeader;
       v.on_body = &body;
       v.on_message_complete = &messageComplete;
       return v;
@@ -40,6 +42,7 @@ struct ParserCallbacks {
 namespace {
 
 constexpr int kBadRequest = 400;
+constexpr int kContentTooLarge = 413;
 constexpr int kUriTooLong = 414;
 constexpr int kHeadTooLarge = 431;
 
@@ -134,6 +137,7 @@ void HttpParser::startNext() {
   foldScan_ = FoldScan{};
   expectNoBody_ = false;
   headBytes_ = 0;
+  chunkedBodyBytes_ = 0;
   llhttp_errno_t err = llhttp_get_errno(&parser_);
   if (err == HPE_PAUSED) llhttp_resume(&parser_);
   if (err == HPE_PAUSED_UPGRADE) llhttp_resume_after_upgrade(&parser_);
@@ -267,6 +271,10 @@ int HttpParser::onHeadersComplete() {
     const std::string* expect = r.headers.get("expect");
     r.expectContinue = expect != nullptr && equalsIgnoreCase(*expect, "100-continue");
     if (!validateRequestHead()) return -1;
+    // Refused before any of it is read (nginx's client_max_body_size). A chunked body is
+    // checked chunk by chunk as its sizes arrive (onChunkHeader).
+    if (limits_.maxBodyBytes > 0 && hasLength && parser_.content_length > limits_.maxBodyBytes)
+      return fail(kContentTooLarge, "request body over http_max_body");
     return HPE_PAUSED;
   }
   ResponseHead& r = response_;
@@ -282,6 +290,15 @@ int HttpParser::onHeadersComplete() {
   r.keepAlive = llhttp_should_keep_alive(&parser_) != 0 && r.framing != BodyFraming::kUntilClose;
   if (noBody && !r.isInterim()) return 1;  // llhttp: no body, go straight to message complete
   return HPE_PAUSED;
+}
+
+int HttpParser::onChunkHeader() {
+  if (kind_ != Kind::kRequest || limits_.maxBodyBytes == 0) return 0;
+  // parser_.content_length is this chunk's size; the sum cannot overflow since each is below the limit.
+  if (parser_.content_length > limits_.maxBodyBytes - chunkedBodyBytes_)
+    return fail(kContentTooLarge, "request body over http_max_body");
+  chunkedBodyBytes_ += parser_.content_length;
+  return 0;
 }
 
 int HttpParser::onBody(const char* at, size_t len) {

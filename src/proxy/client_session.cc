@@ -261,7 +261,9 @@ void ClientSession::parseRequest() {
         onRequestComplete();
         return;
       case http::HttpParser::Status::kError:
-        failExchange(requestParseFailure(requestParser_.error().status));
+        // A server may answer before the request body is in: a reply of ours cannot follow its bytes.
+        if (responseHeadSent_) abort("PD");
+        else failExchange(requestParseFailure(requestParser_.error().status));
         return;
     }
   }
@@ -383,7 +385,7 @@ void ClientSession::failExchange(Failure f) {
   dropUpstream();
   // After a framing error, or with part of a request body unread, the connection cannot go on.
   const bool parseError = f == Failure::kBadRequest || f == Failure::kUriTooLong || f == Failure::kHeadTooLarge ||
-                          f == Failure::kRequestTimeout;
+                          f == Failure::kBodyTooLarge || f == Failure::kRequestTimeout;
   const bool close = parseError || !requestDone_ || closeAfterResponse_ || clientEof_;
   const std::string body = failureBody(f, backend_ != nullptr ? std::string_view(backend_->name()) : fe_->name);
   std::string reply_text = renderLocalReply(reply.status, reply.reason, body, close);

@@ -10,6 +10,7 @@ const FailureReply& failureReply(Failure f) {
       {400, "Bad Request", "400 Bad Request: your client sent a request this proxy cannot accept.\n", "PR"},
       {414, "URI Too Long", "414 URI Too Long\n", "PR"},
       {431, "Request Header Fields Too Large", "431 Request Header Fields Too Large\n", "PR"},
+      {413, "Content Too Large", "413 Content Too Large: the request body is over this proxy's limit.\n", "PR"},
       {408, "Request Timeout", "408 Request Timeout: the request did not arrive in time.\n", "cR"},
       {503, "Service Unavailable", "503 Service Unavailable: no server is available in backend '{}'.\n", "SC"},
       {503, "Service Unavailable", "503 Service Unavailable: no server could be reached.\n", "SC"},
@@ -28,6 +29,7 @@ const FailureReply& failureReply(Failure f) {
 Failure requestParseFailure(int status) {
   if (status == 414) return Failure::kUriTooLong;
   if (status == 431) return Failure::kHeadTooLarge;
+  if (status == 413) return Failure::kBodyTooLarge;
   return Failure::kBadRequest;
 }
 

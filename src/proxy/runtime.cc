@@ -101,6 +101,7 @@ std::unique_ptr<Runtime> buildRuntime(std::shared_ptr<const config::Config> conf
         });
     if (!router) return nullptr;
     FrontendRuntime f{fe.name, static_cast<int>(rt->frontends.size()), fe.options, std::move(*router), {}, {}};
+    f.maxconnPerSrc = fe.maxconn_per_src;
     for (const config::StaticRuleConfig& rule : fe.statics) {
       std::string error;
       std::unique_ptr<static_files::StaticSite> site = static_files::StaticSite::open(rule, nextStaticId++, &error);
@@ -130,7 +131,7 @@ std::unique_ptr<Runtime> buildRuntime(std::shared_ptr<const config::Config> conf
     rt->frontends.push_back(std::move(f));
   }
   const auto& lim = config->global.limits;
-  rt->requestLimits = {lim.max_head_bytes, lim.max_headers, lim.max_uri_bytes};
+  rt->requestLimits = {lim.max_head_bytes, lim.max_headers, lim.max_uri_bytes, lim.max_body_bytes};
   // Servers are trusted more than clients but not unboundedly.
   rt->responseLimits = {64 * 1024, 256, 64 * 1024};
   rt->maxconn = config->global.maxconn;

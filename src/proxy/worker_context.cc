@@ -106,7 +106,10 @@ bool WorkerContext::listen(const FrontendRuntime& fe, BindRuntime& bind, std::st
   l->tls = bind.tls;
   l->context = this;
   const unsigned flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_REUSEABLE_PORT | LEV_OPT_CLOSE_ON_EXEC;
-  l->handle.reset(evconnlistener_new_bind(base(), &WorkerContext::onAccept, l.get(), flags, 1024, addr.sockaddrPtr(),
+  // At maxconn accepting pauses and new clients wait in this queue, so it holds maxconn of them
+  // (as HAProxy's default backlog); the kernel caps it at net.core.somaxconn.
+  const int backlog = std::max(1024, runtime_.maxconn);
+  l->handle.reset(evconnlistener_new_bind(base(), &WorkerContext::onAccept, l.get(), flags, backlog, addr.sockaddrPtr(),
                                           static_cast<int>(addr.length())));
   if (!l->handle) {
     *error = fmt::format("cannot listen on {}: {}", addr.toString(), evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
@@ -230,18 +233,30 @@ void WorkerContext::adopt(std::unique_ptr<ClientSession> session, const Frontend
 
 void WorkerContext::accept(const Listener& listener, evutil_socket_t fd, sockaddr* sa, int len) {
   const FrontendRuntime& fe = *listener.frontend;
-  const int open = runtime_.connections->fetch_add(1, std::memory_order_relaxed) + 1;
-  if (open > runtime_.maxconn) {  // another worker took the last slot first
-    runtime_.connections->fetch_sub(1, std::memory_order_relaxed);
-    ::close(fd);
-    broadcastAccepting(false);
-    return;
+  const net::Address peer(sa, static_cast<socklen_t>(len));
+  SourceHold sourceHold;
+  if (fe.maxconnPerSrc > 0) {
+    const SourceConnections::Admission admission = SourceConnections::shared().acquire(fe.name, peer, fe.maxconnPerSrc);
+    if (!admission.admitted) {
+      // As HAProxy's `tcp-request connection reject`: closed at once, nothing read or sent.
+      counters_.frontend(fe.index).deniedConnections.add();
+      ::close(fd);
+      return;
+    }
+    sourceHold = SourceHold(admission.slot);
   }
+  const int open = runtime_.connections->fetch_add(1, std::memory_order_relaxed) + 1;
+  // Past the limit only when other workers accepted at the same moment (by at most workers - 1):
+  // the kernel has completed this connection, and closing it would fail a client that maxconn
+  // promises to make wait. Whoever reached the limit exactly pauses every listener; this one
+  // stops its own accept loop at once rather than when that message arrives.
   if (open == runtime_.maxconn) broadcastAccepting(false);
+  else if (open > runtime_.maxconn) setAccepting(false);
   stats::FrontendShard& counters = counters_.frontend(fe.index);
   counters.connections.add();
   counters.current.add();
-  auto session = std::make_unique<ClientSession>(*this, fe, listener.tls, fd, net::Address(sa, static_cast<socklen_t>(len)));
+  auto session = std::make_unique<ClientSession>(*this, fe, listener.tls, fd, peer);
+  session->holdSource(std::move(sourceHold));
   runtime_.liveSessions.fetch_add(1, std::memory_order_relaxed);
   ClientSession* raw = session.get();
   sessions_.emplace(raw, std::move(session));

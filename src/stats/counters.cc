@@ -12,7 +12,7 @@ void zero(std::initializer_list<ShardCounter*> counters) {
 }  // namespace
 
 void FrontendShard::clear() {
-  zero({&connections, &requests, &bytesIn, &bytesOut, &denied, &requestErrors, &intercepted, &cacheLookups, &cacheHits});
+  zero({&connections, &requests, &bytesIn, &bytesOut, &denied, &deniedConnections, &requestErrors, &intercepted, &cacheLookups, &cacheHits});
   for (ShardCounter& r : responses) r.set(0);
 }
 

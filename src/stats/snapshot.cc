@@ -65,6 +65,7 @@ Row frontendRow(const proxy::Runtime& rt, const proxy::FrontendRuntime& fe) {
     row.bin += s.bytesIn.get();
     row.bout += s.bytesOut.get();
     row.dreq += s.denied.get();
+    row.dcon += s.deniedConnections.get();
     row.ereq += s.requestErrors.get();
     row.intercepted += s.intercepted.get();
     row.cacheLookups += s.cacheLookups.get();

@@ -4,13 +4,12 @@
 
 #include <gtest/gtest.h>
 
-#include <sys/resource.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <string>
 #include <vector>
 
+#include "support/descriptor_limit.h"
 #include "support/fake_backend.h"
 #include "support/http_get.h"
 #include "support/tcp_client.h"
@@ -28,14 +27,6 @@ constexpr std::string_view kRequest =
     "Accept-Language: en-GB,en;q=0.5\r\n"
     "Cookie: session=7c4f0d1e9a2b4c6d8e0f1a2b3c4d5e6f; theme=dark\r\n"
     "\r\n";
-
-/// Raises this process's descriptor limit for its 10 000 client ends (weir raises its own).
-bool raiseDescriptorLimit(rlim_t wanted) {
-  rlimit limit{};
-  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_max < wanted) return false;
-  limit.rlim_cur = std::max(limit.rlim_cur, wanted);
-  return setrlimit(RLIMIT_NOFILE, &limit) == 0;
-}
 
 /// Opens `count` connections and has each make one request, in waves of 50 (clients that came
 /// and went quiet, not one burst: weir needs no more than 50 server connections for them). The

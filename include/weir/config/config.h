@@ -51,6 +51,7 @@ struct HttpLimits {
   uint32_t max_head_bytes = 16 * 1024;   // over it: 431
   uint32_t max_headers = 100;            // over it: 431
   uint32_t max_uri_bytes = 8 * 1024;     // over it: 414
+  uint64_t max_body_bytes = 0;           // request bodies over it: 413; 0 = no limit
 };
 
 /// The per-worker open-file cache of static files (weir's keys under global.tune).
@@ -134,6 +135,7 @@ struct FrontendConfig {
   std::vector<RuleLine> use_backend;    // "BACKEND [if|unless COND]"
   std::vector<RuleLine> cache_rules;    // `cache: - use: "CACHE [if|unless COND]"`
   std::string default_backend;  // "" when every request is answered locally
+  uint32_t maxconn_per_src = 0;  // client connections from one address at a time; 0 = no limit
   ProxyOptions options;
   SourcePos pos;
 };

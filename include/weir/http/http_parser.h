@@ -22,10 +22,11 @@ struct ParserLimits {
   uint32_t maxHeadBytes = 16 * 1024;
   uint32_t maxHeaders = 100;
   uint32_t maxUriBytes = 8 * 1024;
+  uint64_t maxBodyBytes = 0;  // a request body over it gets 413; 0 = no limit
 };
 
 /// Why a message was rejected; `status` is what a client gets for a bad request
-/// (400/414/431), a bad response always maps to 502 elsewhere.
+/// (400/413/414/431), a bad response always maps to 502 elsewhere.
 struct ParseError {
   int status = 0;  // 0 = no error
   std::string reason;
@@ -87,6 +88,7 @@ class HttpParser {
   int onHeaderValue(const char* at, size_t len);
   int onHeaderValueComplete();
   int onHeadersComplete();
+  int onChunkHeader();
   int onBody(const char* at, size_t len);
   int onMessageComplete();
 
@@ -117,6 +119,7 @@ class HttpParser {
   bool headSignalled_ = false;
   bool complete_ = false;
   size_t headBytes_ = 0;
+  uint64_t chunkedBodyBytes_ = 0;  // announced by the chunk sizes so far
 };
 
 }  // namespace weir::http

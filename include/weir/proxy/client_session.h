@@ -28,6 +28,7 @@
 #include "weir/proxy/failure.h"
 #include "weir/proxy/head_writer.h"
 #include "weir/proxy/runtime.h"
+#include "weir/proxy/source_connections.h"
 #include "weir/route/path_normalizer.h"
 #include "weir/stats/stats_service.h"
 #include "weir/tls/tls_bind.h"
@@ -47,6 +48,8 @@ class ClientSession {
   ClientSession& operator=(const ClientSession&) = delete;
 
   void start();
+  /// This connection's count in its frontend's maxconn_per_src, released with the session.
+  void holdSource(SourceHold hold) { sourceHold_ = std::move(hold); }
   const FrontendRuntime& frontend() const { return *fe_; }
   /// Between two requests: nothing of the next one read yet.
   bool betweenRequests() const;
@@ -208,6 +211,7 @@ class ClientSession {
   uint64_t clientHash_;  // balance: source
   std::string peerText_;
   std::string peerIp_;
+  SourceHold sourceHold_;
   std::shared_ptr<const tls::TlsBind> tls_;  // null on a plain bind
   SSL* ssl_ = nullptr;                       // owned by client_ on a TLS bind
   bool handshakeDone_ = false;

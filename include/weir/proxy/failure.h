@@ -11,6 +11,7 @@ enum class Failure {
   kBadRequest,        // 400: malformed request
   kUriTooLong,        // 414
   kHeadTooLarge,      // 431
+  kBodyTooLarge,      // 413: the request body is over global.tune.http_max_body
   kRequestTimeout,    // 408: head not complete within timeout.http_request
   kNoServer,          // 503: no usable server in the backend
   kConnectFailed,     // 503: every attempt refused or failed to connect
@@ -36,7 +37,7 @@ const FailureReply& failureReply(Failure f);
 /// The reply body of `f`, naming `backend` where the table's text has "{}".
 std::string failureBody(Failure f, std::string_view backend);
 
-/// Maps a parser error status (400/414/431) to its Failure.
+/// Maps a parser error status (400/413/414/431) to its Failure.
 Failure requestParseFailure(int status);
 
 /// A complete local reply: status line, Content-Type, Content-Length, optional Connection: close.

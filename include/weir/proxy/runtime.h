@@ -43,6 +43,7 @@ struct FrontendRuntime {
   std::vector<std::shared_ptr<const static_files::StaticSite>> statics;  // by static rule
   std::vector<BindRuntime> binds;
   bool stats = false;  // the stats listener (config `stats`): its requests get the stats pages
+  uint32_t maxconnPerSrc = 0;  // 0 = no limit
 };
 
 /// A reload keeps a listener when the new config has the same bind: the same frontend and

@@ -25,6 +25,7 @@ struct alignas(64) FrontendShard {
   ShardCounter bytesIn;      // from clients
   ShardCounter bytesOut;     // to clients
   ShardCounter denied;       // refused by a deny rule
+  ShardCounter deniedConnections;  // closed at accept: maxconn_per_src
   ShardCounter requestErrors;  // malformed or timed-out requests
   ShardCounter intercepted;  // answered by weir itself: return, redirect, deny, static files, cache hits
   std::array<ShardCounter, kStatusClasses> responses;

@@ -35,7 +35,7 @@ struct Row {
   uint64_t scur = 0, smax = 0;
   std::optional<uint64_t> slim;
   uint64_t stot = 0, lbtot = 0, bin = 0, bout = 0;
-  uint64_t dreq = 0, dresp = 0, ereq = 0, econ = 0, eresp = 0, wretr = 0, wredis = 0;
+  uint64_t dcon = 0, dreq = 0, dresp = 0, ereq = 0, econ = 0, eresp = 0, wretr = 0, wredis = 0;
   std::array<uint64_t, kStatusClasses> hrsp{};
   uint64_t reqTot = 0, cliAbrt = 0, srvAbrt = 0, connTot = 0, intercepted = 0;
   uint64_t cacheLookups = 0, cacheHits = 0;
