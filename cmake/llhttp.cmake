@@ -9,4 +9,8 @@ add_library(llhttp STATIC
 target_include_directories(llhttp SYSTEM PUBLIC ${LLHTTP_INCLUDE_DIR})
 set_target_properties(llhttp PROPERTIES C_STANDARD 99 POSITION_INDEPENDENT_CODE ON)
 target_compile_options(llhttp PRIVATE -O2 -w)
+# Strict mode: a CR must be followed by LF everywhere (chunk lines included), and no other
+# leniency in the request line or chunk framing; what a front proxy and weir might read
+# differently is refused, not guessed (RFC 9112 2.2).
+target_compile_definitions(llhttp PRIVATE LLHTTP_STRICT_MODE=1)
 add_library(weir::llhttp ALIAS llhttp)

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cstring>
+#include <string_view>
 
 namespace weir::http {
 
@@ -60,6 +61,18 @@ bool isTokenChar(unsigned char c) {
   }
 }
 
+/// For an absolute-form target ("http://host:80/p"): whether its authority names a host.
+/// Found by tests/fuzz/http_request_fuzzer: "http://", "http:///p" or "http://?q" have none, so
+/// the session kept Host as sent and forwarded the target as it was, not in origin-form; and
+/// RFC 9110 4.2.1 says an http URI with an empty host is invalid and must be rejected.
+bool hasHost(std::string_view target) {
+  target.remove_prefix(target.find("//") + 2);
+  std::string_view authority = target.substr(0, target.find_first_of("/?"));  // as route::splitTarget
+  const size_t at = authority.rfind('@');
+  if (at != std::string_view::npos) authority.remove_prefix(at + 1);
+  return !authority.empty() && authority[0] != ':';
+}
+
 }  // namespace
 
 HttpParser::HttpParser(Kind kind, ParserLimits limits, BodySink* sink)
@@ -86,11 +99,28 @@ HttpParser::Result HttpParser::feed(const char* data, size_t len) {
   if (llhttp_get_errno(&parser_) == HPE_PAUSED) llhttp_resume(&parser_);
 
   const bool wasInHead = !headComplete_;
-  if (wasInHead && !scanHeadForFolding(data, len)) {
+  const bool wasInTrailer = inTrailer_;
+  if ((wasInHead || wasInTrailer) && !scanHeadForFolding(data, len)) {
     fail(kBadRequest, "obsolete line folding or whitespace at the start of a header line");
     return {Status::kError, 0};
   }
   llhttp_errno_t rc = llhttp_execute(&parser_, data, len);
+  const char* trailerStart = wasInTrailer ? data : nullptr;
+  if (rc == HPE_PAUSED && trailerStarting_) {
+    // The last chunk's size line has ended: the trailer section, read by llhttp like a head,
+    // gets the same scan before llhttp sees it.
+    trailerStarting_ = false;
+    inTrailer_ = true;
+    trailerStart = llhttp_get_error_pos(&parser_);
+    const size_t rest = len - static_cast<size_t>(trailerStart - data);
+    foldScan_ = FoldScan{true, true, false, false};
+    if (!scanHeadForFolding(trailerStart, rest)) {
+      fail(kBadRequest, "obsolete line folding or whitespace at the start of a trailer line");
+      return {Status::kError, 0};
+    }
+    llhttp_resume(&parser_);
+    rc = llhttp_execute(&parser_, trailerStart, rest);
+  }
   size_t consumed = len;
   if (rc == HPE_PAUSED || rc == HPE_PAUSED_UPGRADE) {
     consumed = static_cast<size_t>(llhttp_get_error_pos(&parser_) - data);
@@ -103,6 +133,13 @@ HttpParser::Result HttpParser::feed(const char* data, size_t len) {
     headBytes_ += consumed;
     if (headBytes_ > limits_.maxHeadBytes) {
       fail(kHeadTooLarge, "request head too large");
+      return {Status::kError, 0};
+    }
+  }
+  if (trailerStart != nullptr) {  // trailers are dropped, and bounded like a head
+    trailerBytes_ += consumed - static_cast<size_t>(trailerStart - data);
+    if (trailerBytes_ > limits_.maxHeadBytes) {
+      fail(kHeadTooLarge, "trailer section too large");
       return {Status::kError, 0};
     }
   }
@@ -138,6 +175,8 @@ void HttpParser::startNext() {
   expectNoBody_ = false;
   headBytes_ = 0;
   chunkedBodyBytes_ = 0;
+  trailerBytes_ = 0;
+  inTrailer_ = trailerStarting_ = false;
   llhttp_errno_t err = llhttp_get_errno(&parser_);
   if (err == HPE_PAUSED) llhttp_resume(&parser_);
   if (err == HPE_PAUSED_UPGRADE) llhttp_resume_after_upgrade(&parser_);
@@ -244,6 +283,7 @@ bool HttpParser::validateRequestHead() {
   bool absoluteForm = t.rfind("http://", 0) == 0 || t.rfind("https://", 0) == 0;
   bool asterisk = t == "*" && parser_.method == HTTP_OPTIONS;
   if (!originForm && !absoluteForm && !asterisk) return fail(kBadRequest, "invalid request target"), false;
+  if (absoluteForm && !hasHost(t)) return fail(kBadRequest, "absolute-form target without a host"), false;
   return true;
 }
 
@@ -287,12 +327,20 @@ int HttpParser::onHeadersComplete() {
               : hasLength ? BodyFraming::kContentLength
                           : BodyFraming::kUntilClose;
   r.contentLength = hasLength ? parser_.content_length : 0;
+  // llhttp learns that the body is skipped (its F_SKIPBODY) only from this callback's return,
+  // so until then a HEAD response without a length looks read-until-close and never kept
+  // alive: the flag is set first. Found by tests/fuzz/http_response_fuzzer.
+  if (noBody && !r.isInterim()) parser_.flags |= F_SKIPBODY;
   r.keepAlive = llhttp_should_keep_alive(&parser_) != 0 && r.framing != BodyFraming::kUntilClose;
   if (noBody && !r.isInterim()) return 1;  // llhttp: no body, go straight to message complete
   return HPE_PAUSED;
 }
 
 int HttpParser::onChunkHeader() {
+  if (parser_.content_length == 0) {  // the last chunk: feed() scans the trailer section first
+    trailerStarting_ = true;
+    return HPE_PAUSED;
+  }
   if (kind_ != Kind::kRequest || limits_.maxBodyBytes == 0) return 0;
   // parser_.content_length is this chunk's size; the sum cannot overflow since each is below the limit.
   if (parser_.content_length > limits_.maxBodyBytes - chunkedBodyBytes_)
@@ -310,6 +358,7 @@ int HttpParser::onBody(const char* at, size_t len) {
 
 int HttpParser::onMessageComplete() {
   complete_ = true;
+  inTrailer_ = false;
   return HPE_PAUSED;
 }
 

@@ -181,6 +181,39 @@ std::vector<SmugglingCase> smugglingCases() {
       {"InvalidVersion", "GET /first HTTP/1.x\r\nHost: weir.test\r\n\r\n" + kSmuggled},
       {"LowercaseProtocolName", "GET /first http/1.1\r\nHost: weir.test\r\n\r\n" + kSmuggled},
       {"ControlCharInTarget", "GET /fir\x01st HTTP/1.1\r\nHost: weir.test\r\n\r\n" + kSmuggled},
+      {"TabInRequestLine", "GET\t/first HTTP/1.1\r\nHost: weir.test\r\n\r\n" + kSmuggled},
+      {"Http2VersionOverHttp1", "GET /first HTTP/2.0\r\nHost: weir.test\r\n\r\n" + kSmuggled},
+      {"RelativeTarget", "GET first HTTP/1.1\r\nHost: weir.test\r\n\r\n" + kSmuggled},
+      {"ConnectMethod", "CONNECT weir.test:443 HTTP/1.1\r\nHost: weir.test:443\r\n\r\n" + kSmuggled},
+      // Host: RFC 9112 3.2 -- exactly one in HTTP/1.1.
+      {"HostTwice", "GET /first HTTP/1.1\r\nHost: weir.test\r\nHost: other.test\r\n\r\n" + kSmuggled},
+      {"HostMissingInHttp11", "GET /first HTTP/1.1\r\nX-Pad: a\r\n\r\n" + kSmuggled},
+      // More Transfer-Encoding obfuscation (TE.TE).
+      {"TransferEncodingQuotedChunked", post("Transfer-Encoding: \"chunked\"\r\n", chunkedSmuggle)},
+      {"TransferEncodingChunkedTwiceInOneValue", post("Transfer-Encoding: chunked, chunked\r\n", chunkedSmuggle)},
+      {"TransferEncodingChunkedWithParameter", post("Transfer-Encoding: chunked;q=1\r\n", chunkedSmuggle)},
+      {"TransferEncodingEmpty", post("Transfer-Encoding: \r\n" + contentLength(0), kSmuggled)},
+      {"TransferEncodingCommaOnly", post("Transfer-Encoding: ,\r\n" + contentLength(0), kSmuggled)},
+      // llhttp takes only SP after a coding name; a trailing tab is refused rather than guessed at.
+      {"TransferEncodingTrailingTab", post("Transfer-Encoding: chunked\t\r\n", chunkedSmuggle)},
+      {"TransferEncodingNulAfterChunked", post("Transfer-Encoding: chunked" + nul + "\r\n", chunkedSmuggle)},
+      // Chunk framing with bare line ends and extension tricks.
+      {"ChunkSizeLineEndsWithBareLf", post("Transfer-Encoding: chunked\r\n", "5\nhello\r\n0\r\n\r\n" + kSmuggled)},
+      {"ChunkSizeLineEndsWithBareCr", post("Transfer-Encoding: chunked\r\n", "5\rhello\r\n0\r\n\r\n" + kSmuggled)},
+      {"ChunkExtensionEndsWithBareLf",
+       post("Transfer-Encoding: chunked\r\n", "5;ext=1\nhello\r\n0\r\n\r\n" + kSmuggled)},
+      {"ChunkExtensionWithBareCrInside",
+       post("Transfer-Encoding: chunked\r\n", "5;ext=a\rb\r\nhello\r\n0\r\n\r\n" + kSmuggled)},
+      {"ChunkDataEndsWithBareLf", post("Transfer-Encoding: chunked\r\n", "5\r\nhello\n0\r\n\r\n" + kSmuggled)},
+      {"ChunkDataWithoutLineEnd", post("Transfer-Encoding: chunked\r\n", "5\r\nhello0\r\n\r\n" + kSmuggled)},
+      {"LastChunkSizeWithoutLineEnd", post("Transfer-Encoding: chunked\r\n", "0\r\r\n" + kSmuggled)},
+      {"TrailerLineEndsWithBareLf",
+       post("Transfer-Encoding: chunked\r\n", "5\r\nhello\r\n0\r\nX-Trailer: 1\n\r\n" + kSmuggled)},
+      {"TrailerObsFold",
+       post("Transfer-Encoding: chunked\r\n", "5\r\nhello\r\n0\r\nX-Trailer: 1\r\n folded\r\n\r\n" + kSmuggled)},
+      // Expect: a body sent at once must stay the body even when the server never asked for it.
+      {"ExpectContinueWithTransferEncodingAndContentLength",
+       post("Expect: 100-continue\r\nTransfer-Encoding: chunked\r\n" + contentLength(0), chunkedSmuggle)},
   };
 }
 
@@ -210,6 +243,109 @@ TEST_P(SmugglingPayloadTest, GetsOne400ThenCloseAndNothingReachesTheServer) {
 
 INSTANTIATE_TEST_SUITE_P(ClassicPayloads, SmugglingPayloadTest, ::testing::ValuesIn(smugglingCases()),
                          caseName<SmugglingCase>);
+
+// --- accepted framings: exactly what the server gets ---------------------------------------------
+
+/// What the server must have received for one request, in order.
+struct ForwardedRequest {
+  std::string method;
+  std::string target;
+  std::string host;
+  std::string body;
+};
+
+struct AcceptedCase {
+  std::string name;
+  std::string payload;  // one or more requests in one write; the last closes the connection
+  std::vector<ForwardedRequest> forwarded;
+};
+
+void PrintTo(const AcceptedCase& row, std::ostream* out) { *out << row.name; }
+
+std::vector<AcceptedCase> acceptedCases() {
+  const std::string second = "GET /second HTTP/1.1\r\nHost: weir.test\r\nConnection: close\r\n\r\n";
+  const ForwardedRequest secondForwarded{"GET", "/second", "weir.test", ""};
+  return {
+      // A chunk extension is legal (RFC 9112 7.1.1) and never changes the size.
+      {"ChunkExtensionIsIgnored",
+       post("Transfer-Encoding: chunked\r\n", "5;name=\"a;b\"\r\nhello\r\n0;last\r\n\r\n") + second,
+       {{"POST", "/first", "weir.test", "hello"}, secondForwarded}},
+      // Coding names are case-insensitive (RFC 9112 7): CHUNKED is chunked.
+      {"TransferEncodingUppercase", post("Transfer-Encoding: CHUNKED\r\n", "5\r\nhello\r\n0\r\n\r\n") + second,
+       {{"POST", "/first", "weir.test", "hello"}, secondForwarded}},
+      {"TransferEncodingTabBeforeValue", post("Transfer-Encoding:\tchunked\r\n", "5\r\nhello\r\n0\r\n\r\n") + second,
+       {{"POST", "/first", "weir.test", "hello"}, secondForwarded}},
+      // RFC 9112 3 lets a recipient split the request line on whitespace; weir forwards it with
+      // single spaces, so the server cannot read it another way.
+      {"DoubleSpaceInRequestLine", "GET  /first HTTP/1.1\r\nHost: weir.test\r\n\r\n" + second,
+       {{"GET", "/first", "weir.test", ""}, secondForwarded}},
+      {"TrailerFieldsAreNotARequest",
+       post("Transfer-Encoding: chunked\r\n", "5\r\nhello\r\n0\r\nX-Trailer: GET /smuggled\r\n\r\n") + second,
+       {{"POST", "/first", "weir.test", "hello"}, secondForwarded}},
+      {"ContentLengthWithLeadingZeros", post("Content-Length: 005\r\n", "hello") + second,
+       {{"POST", "/first", "weir.test", "hello"}, secondForwarded}},
+      // Expect: 100-continue, but the client sends the body at once: still the body, all of it.
+      {"ExpectContinueBodySentAtOnce", post("Expect: 100-continue\r\n" + contentLength(kSmuggled.size()), kSmuggled) + second,
+       {{"POST", "/first", "weir.test", kSmuggled}, secondForwarded}},
+      {"ExpectContinueOnAGetWithoutBody", "GET /first HTTP/1.1\r\nHost: weir.test\r\nExpect: 100-continue\r\n\r\n" + second,
+       {{"GET", "/first", "weir.test", ""}, secondForwarded}},
+      // Absolute-form: the authority is the host, whatever Host says (RFC 9112 3.2.2); the server
+      // gets origin-form and that Host, so it routes as weir did.
+      {"AbsoluteFormOverridesHost", "GET http://abs.test/first?q=1 HTTP/1.1\r\nHost: weir.test\r\n\r\n" + second,
+       {{"GET", "/first?q=1", "abs.test", ""}, secondForwarded}},
+      // HTTP/1.0 keeps the connection only when asked to (RFC 9112 9.3).
+      {"Http10KeepAliveThenAnotherRequest",
+       "GET /first HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /second HTTP/1.0\r\nHost: weir.test\r\n\r\n",
+       {{"GET", "/first", "", ""}, secondForwarded}},
+      {"Http10KeepAliveWithBody",
+       "POST /first HTTP/1.0\r\nConnection: keep-alive\r\nContent-Length: 5\r\n\r\nhello" + second,
+       {{"POST", "/first", "", "hello"}, secondForwarded}},
+      // Without keep-alive, weir closes after the first response: what follows is never read.
+      {"Http10WithoutKeepAliveEndsTheConnection", "GET /first HTTP/1.0\r\n\r\n" + kSmuggled,
+       {{"GET", "/first", "", ""}}},
+      {"ConnectionCloseEndsTheConnection",
+       "GET /first HTTP/1.1\r\nHost: weir.test\r\nConnection: close\r\n\r\n" + kSmuggled,
+       {{"GET", "/first", "weir.test", ""}}},
+  };
+}
+
+class AcceptedFramingTest : public ProxyFixture, public ::testing::WithParamInterface<AcceptedCase> {};
+
+TEST_P(AcceptedFramingTest, ServerGetsExactlyTheRequestsTheClientFramed) {
+  const AcceptedCase& row = GetParam();
+  TcpClient client(weir_->port());
+  ASSERT_TRUE(client.send(row.payload)) << client.error();
+  for (size_t i = 0; i < row.forwarded.size(); ++i) {
+    const HttpResponse response = client.readResponse();
+    EXPECT_EQ(response.status, 200) << "response " << i << ": " << response.describe();
+  }
+  const std::string after = client.readUntilClosed();
+  const std::vector<RecordedRequest> all = recordsAfterSync();
+  std::vector<RecordedRequest> records;
+  for (const RecordedRequest& r : all)
+    if (r.target != "/sync") records.push_back(r);
+
+  EXPECT_EQ(after, "") << "bytes after the last response: " << escapeBytes(after);
+  ASSERT_EQ(records.size(), row.forwarded.size()) << describeRecords(all);
+  for (size_t i = 0; i < records.size(); ++i) {
+    const ForwardedRequest& want = row.forwarded[i];
+    EXPECT_FALSE(records[i].malformed) << describeRecords(all);
+    EXPECT_EQ(records[i].method, want.method) << describeRecords(all);
+    EXPECT_EQ(records[i].target, want.target) << describeRecords(all);
+    if (!want.host.empty()) {
+      EXPECT_EQ(records[i].header("Host"), want.host) << describeRecords(all);
+    }
+    EXPECT_EQ(records[i].body, want.body) << describeRecords(all);
+    // The server sees one framing only, whatever the client wrote.
+    const bool chunked = containsText(records[i].head, "Transfer-Encoding");
+    const bool length = containsText(records[i].head, "Content-Length");
+    EXPECT_FALSE(chunked && length) << escapeBytes(records[i].head);
+    EXPECT_FALSE(containsText(records[i].head, "Expect")) << "the 100-continue handshake is weir's own"
+                                                          << escapeBytes(records[i].head);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Framings, AcceptedFramingTest, ::testing::ValuesIn(acceptedCases()), caseName<AcceptedCase>);
 
 // --- well-framed requests: the positive controls ------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 
 namespace weir::http {
@@ -81,6 +82,34 @@ TEST(HttpParser, DecodesChunkedBodyAndDropsTrailers) {
             HttpParser::Status::kComplete);
   EXPECT_EQ(run.sink.body, "hello!");
   EXPECT_FALSE(run.parser.request().headers.has("x-trailer"));
+}
+
+TEST(HttpParser, TrailersSplitAcrossFeedsAreReadAndTheNextRequestStaysApart) {
+  const std::string input = "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                            "5\r\nhello\r\n0\r\nX-A: 1\r\nX-B: 2\r\n\r\nGET /next HTTP/1.1\r\nHost: x\r\n\r\n";
+  for (size_t step = 1; step <= 7; ++step) {  // every split point, whatever the read sizes
+    ParseRun run;
+    size_t off = 0;
+    HttpParser::Status last = HttpParser::Status::kNeedMore;
+    while (off < input.size() && last != HttpParser::Status::kComplete && last != HttpParser::Status::kError) {
+      const size_t n = std::min(step, input.size() - off);
+      const auto r = run.parser.feed(input.data() + off, n);
+      off += r.consumed;
+      last = r.status;
+    }
+    ASSERT_EQ(last, HttpParser::Status::kComplete) << "step " << step << ": " << run.parser.error().reason;
+    EXPECT_EQ(run.sink.body, "hello");
+    EXPECT_EQ(input.substr(off), "GET /next HTTP/1.1\r\nHost: x\r\n\r\n") << "step " << step;
+  }
+}
+
+TEST(HttpParser, RejectsFoldedTrailersAndBoundsTheTrailerSection) {
+  const std::string chunked = "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n";
+  expectRejected(chunked + "X-A: 1\r\n folded\r\n\r\n");
+  expectRejected(chunked + " X-A: 1\r\n\r\n");
+  std::string endless = chunked;
+  for (int i = 0; i < 2000; ++i) endless += "X-T: " + std::to_string(i) + "\r\n";
+  expectRejected(endless, 431);
 }
 
 TEST(HttpParser, StopsAfterEachPipelinedRequest) {

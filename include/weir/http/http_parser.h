@@ -120,6 +120,9 @@ class HttpParser {
   bool complete_ = false;
   size_t headBytes_ = 0;
   uint64_t chunkedBodyBytes_ = 0;  // announced by the chunk sizes so far
+  bool trailerStarting_ = false;   // paused at the last chunk: scan what follows
+  bool inTrailer_ = false;         // between the last chunk and the end of the message
+  size_t trailerBytes_ = 0;
 };
 
 }  // namespace weir::http
