@@ -7,6 +7,8 @@
 #include <ctime>
 #include <string>
 
+#include "weir/base/time_util.h"
+
 namespace weir::log {
 namespace {
 
@@ -23,6 +25,12 @@ const char* levelName(Level level) {
 }
 
 }  // namespace
+
+bool onceIn(std::atomic<int64_t>& lastMs, int64_t periodMs) {
+  const int64_t now = steadyNowMs();
+  int64_t last = lastMs.load(std::memory_order_relaxed);
+  return now - last >= periodMs && lastMs.compare_exchange_strong(last, now, std::memory_order_relaxed);
+}
 
 void write(Level level, std::string_view message) {
   if (level < gMinLevel.load(std::memory_order_relaxed)) return;

@@ -123,7 +123,9 @@ void ResponseCache::removeVariant(std::map<std::string, Variants, std::less<>>::
 
 void ResponseCache::evictBeyond(uint64_t limit) {
   while (shard_.bytes.get() > limit && !lru_.empty()) {
-    const auto& [key, victim] = lru_.back();
+    // Not a structured binding: clang before 16 cannot capture one in the lambda below.
+    const std::string& key = lru_.back().first;
+    const CachedResponse* victim = lru_.back().second;
     auto it = entries_.find(key);
     Variants& variants = it->second;
     const auto pos = std::find_if(variants.begin(), variants.end(), [&](const Variant& v) { return v.response.get() == victim; });

@@ -27,13 +27,11 @@ namespace weir::daemon {
 
 namespace {
 
-int openAccessLog(const std::string& target) {
-  if (target == "stdout") return STDOUT_FILENO;
-  if (target == "stderr") return STDERR_FILENO;
-  if (target == "none") return -1;
-  int fd = ::open(target.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) log::error("cannot open access log {}: {}", target, strerror(errno));
-  return fd;
+log::LogTarget openAccessLog(const std::string& target) {
+  std::string error;
+  log::LogTarget opened = log::openLogTarget(target, &error);
+  if (!error.empty()) log::error("cannot open access log {}: {}", target, error);
+  return opened;
 }
 
 int workerCount(const config::Config& cfg) {
@@ -161,8 +159,8 @@ int Daemon::run() {
   if (!current.rt) return 1;
   proxy::Runtime& first = *current.rt;
   raiseDescriptorLimit(first.maxconn);
-  first.logFd = openAccessLog(config_->global.log);
-  const int logFd = first.logFd;
+  first.logTarget = openAccessLog(config_->global.log);
+  log::LogTarget logTarget = first.logTarget;
   const int threads = workerCount(*config_);
   first.threads = threads;
   Workers workers;
@@ -216,7 +214,7 @@ int Daemon::run() {
   for (Generation& g : retired) g.contexts.clear();
   retired.clear();
   workers.clear();
-  if (logFd > STDERR_FILENO) ::close(logFd);
+  log::closeLogTarget(logTarget);
   return 0;
 }
 

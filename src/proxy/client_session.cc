@@ -374,7 +374,9 @@ void ClientSession::onRequestComplete() {
   if (req.framing == http::BodyFraming::kChunked) sendRequestBytes("0\r\n\r\n", 5);
   // While waiting for the response only the write side of the client is timed.
   if (req.hasBody()) bufferevent_set_timeouts(client_.get(), nullptr, ctx_->timeout(fe_->options.timeout.client));
-  if (state_ == State::kExchanging && req.hasBody()) armServerTimeouts();
+  // Now the server's silence counts. Also without a body: on a pooled connection the exchange
+  // started (and armed the timeouts) before the request was complete.
+  if (state_ == State::kExchanging) armServerTimeouts();
 }
 
 void ClientSession::failExchange(Failure f) {

@@ -75,6 +75,10 @@ void writeRequestHead(http::RequestHead& req, const ForwardingInfo& fwd, std::st
   out.push_back(' ');
   out.append(req.target);
   out.append(" HTTP/1.1\r\n");
+  // Found by tests/fuzz/http_request_fuzzer: an HTTP/1.0 request may come without Host, but
+  // what we send is HTTP/1.1, which must have one (RFC 9112 3.2: empty when there is no
+  // authority); strict servers, weir's own parser among them, refuse it otherwise.
+  if (!req.headers.has("host")) appendField(out, "Host", "");
   if (fwd.forwardfor) {
     appendFieldsWithForwarding(out, req.headers, fwd);
   } else {

@@ -144,7 +144,7 @@ std::unique_ptr<Runtime> buildRuntime(std::shared_ptr<const config::Config> conf
     rt->adminToken = previous->adminToken;
     rt->connections = previous->connections;
     rt->rates = previous->rates;
-    rt->logFd = previous->logFd;
+    rt->logTarget = previous->logTarget;
     rt->threads = previous->threads;
     return rt;
   }

@@ -31,7 +31,7 @@ WorkerContext::WorkerContext(event::Worker& worker, Runtime& runtime, WorkerCont
     : worker_(worker),
       runtime_(runtime),
       pool_(static_cast<size_t>(runtime.serverCount)),
-      accessLog_(worker.base(), runtime.logFd, runtime.config->global.log_format),
+      accessLog_(worker.base(), runtime.logTarget, runtime.config->global.log_format),
       staticResponder_(runtime.config->global.static_cache, runtime.mimeTypes),
       counters_(runtime.frontends.size(), runtime.backends.size(), static_cast<size_t>(runtime.serverCount)) {
   for (const auto& b : runtime.backends) pickers_.emplace_back(*b, worker.index());
@@ -371,9 +371,7 @@ void WorkerContext::broadcastAccepting(bool on) {
 void WorkerContext::warnMaxconnReached() {
   // The limit can be hit and left many times a second: one warning per 10s at most.
   static std::atomic<int64_t> lastWarningMs{-10000};
-  const int64_t now = steadyNowMs();
-  int64_t last = lastWarningMs.load(std::memory_order_relaxed);
-  if (now - last < 10000 || !lastWarningMs.compare_exchange_strong(last, now, std::memory_order_relaxed)) return;
+  if (!log::onceIn(lastWarningMs, 10000)) return;
   log::warning("maxconn={} reached, accepting paused until a connection closes", runtime_.maxconn);
 }
 

@@ -79,9 +79,13 @@ bool relativeFilePath(std::string_view path, bool dotfiles, std::string& out) {
       if (byte < 0) return false;
       c = static_cast<char>(byte);
       i += 2;
-      if (c == '/' || c == '\0') return false;  // an encoded slash or NUL names no file
+      if (c == '/') return false;  // an encoded slash names no file
     }
     if (c == '\\') return false;  // never a separator here; refused to avoid any doubt
+    // A NUL, encoded or not, would end the name the kernel sees: "/a.txt<NUL>.png" would open
+    // a.txt. llhttp refuses a raw one in a target, but this is the last gate before openat2
+    // (found by tests/fuzz/path_normalizer_fuzzer).
+    if (c == '\0') return false;
     out.push_back(c);
   }
   // Dot segments are gone (the path is normalised); a segment starting with '.' is a dotfile.

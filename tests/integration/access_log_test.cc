@@ -3,6 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cctype>
 #include <charconv>
 #include <chrono>
@@ -286,6 +290,31 @@ TEST_F(AccessLog, WritesToTheConfiguredFile) {
   ASSERT_TRUE(log.has_value()) << lines[0];
   EXPECT_EQ(log->requestLine, "GET /to-file HTTP/1.1");
   EXPECT_EQ(weir.accessLog(), "");  // not on stdout as well
+}
+
+/// A log reader that stops reading (a stuck pipe, journald under load) must cost log lines,
+/// never service: the worker drops what the pipe cannot take at once.
+TEST_F(AccessLog, AReaderThatStopsReadingNeverStallsTheWorker) {
+  FakeBackend backend("alpha");
+  TempDir dir;
+  const std::filesystem::path fifo = dir.filePath("access.fifo");
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  const int reader = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);  // held, never read
+  ASSERT_GE(reader, 0);
+  WeirInstance weir(configWithGlobal({backend.address()}, "log: " + fifo.string()));
+  TcpClient client(weir.port());
+  // ~4000 lines of ~150 bytes: several times what a pipe holds (64 KiB).
+  const std::string target = "/" + std::string(60, 'p');
+  int served = 0;
+  for (int i = 0; i < 4000; ++i) {
+    if (!client.send(formatRequest("GET", target, weir.port(), {"Connection: keep-alive"}))) break;
+    if (client.readResponse(2s).status != 200) break;
+    ++served;
+  }
+  ::close(reader);
+
+  EXPECT_EQ(served, 4000) << "the worker stalled on its log";
+  EXPECT_TRUE(weir.waitForLog("line(s) dropped").has_value()) << weir.log();
 }
 
 // --- dontlognull ---------------------------------------------------------------------------

@@ -106,5 +106,21 @@ TEST(UpstreamKeepAlive, DropsAnIdleConnectionTheServerClosed) {
   EXPECT_EQ(a.stats().connections, 2u);
 }
 
+/// Found by tests/soak: on a pooled connection the exchange began before the request was
+/// complete, so a bodyless request was sent with no timeout.server at all.
+TEST(UpstreamKeepAlive, AServerSilentOnAReusedConnectionStillTimesOut) {
+  FakeBackend a("a");
+  WeirInstance weir(simpleConfig({a.address()}, "max_fails: 0\ntimeout: {server: 300ms}"));
+  TcpClient client(weir.port());
+  ASSERT_TRUE(client.send(formatRequest("GET", "/pooled", weir.port(), {"Connection: keep-alive"})));
+  ASSERT_EQ(client.readResponse().status, 200);
+
+  ASSERT_TRUE(client.send(formatRequest("GET", "/?noresponse=1", weir.port(), {"Connection: keep-alive"})));
+  const HttpResponse r = client.readResponse(3s);
+
+  EXPECT_EQ(r.status, 504) << r.describe();
+  EXPECT_EQ(a.stats().connections, 1u) << "the second request went over the pooled connection";
+}
+
 }  // namespace
 }  // namespace weir::test

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
+#include <cstdint>
 #include <string_view>
 
 namespace weir::log {
@@ -12,6 +14,10 @@ namespace weir::log {
 enum class Level { kDebug, kInfo, kWarning, kError };
 
 void write(Level level, std::string_view message);
+
+/// True at most once per `periodMs` for one `lastMs` (shared by every thread; start it at
+/// -periodMs): for a warning a busy proxy could otherwise print thousands of times a second.
+bool onceIn(std::atomic<int64_t>& lastMs, int64_t periodMs);
 
 template <typename... Args>
 void info(fmt::format_string<Args...> f, Args&&... args) {

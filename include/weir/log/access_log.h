@@ -12,6 +12,7 @@
 
 #include "weir/base/c_handle.h"
 #include "weir/config/config.h"
+#include "weir/log/log_target.h"
 
 namespace weir::log {
 
@@ -48,17 +49,17 @@ void formatJson(const AccessLogEntry& e, std::string& out);
 
 class AccessLog {
  public:
-  /// fd < 0 disables logging. The fd is shared and not owned.
-  AccessLog(event_base* base, int fd, config::LogFormat format);
+  /// A target without fd disables logging. The target is shared and not owned.
+  AccessLog(event_base* base, LogTarget target, config::LogFormat format);
   ~AccessLog();
-  bool enabled() const { return fd_ >= 0; }
+  bool enabled() const { return target_.fd >= 0; }
   void write(const AccessLogEntry& e);
   void flush();
 
  private:
   static void onFlushTimer(evutil_socket_t, short, void* self);
 
-  int fd_;
+  LogTarget target_;
   config::LogFormat format_;
   std::string buffer_;
   EventPtr timer_;

@@ -14,6 +14,7 @@
 #include "weir/cache/miss_collapser.h"
 #include "weir/config/config.h"
 #include "weir/http/http_parser.h"
+#include "weir/log/log_target.h"
 #include "weir/route/router.h"
 #include "weir/static/mime_types.h"
 #include "weir/static/static_site.h"
@@ -72,7 +73,7 @@ struct Runtime {
   int threads = 1;  // worker count; each worker's response caches get 1/threads of the size
   int64_t startUnixMs = 0;  // when the process started (the stats' uptime)
   std::string adminToken;   // the stats page's forms carry it (CSRF); random per process
-  int logFd = -1;  // access log target; shared, owned by the daemon
+  log::LogTarget logTarget;  // the access log; shared, owned by the daemon
   // Client connections open, all workers and generations.
   std::shared_ptr<std::atomic<int>> connections = std::make_shared<std::atomic<int>>(0);
   // Client connections held by this generation's workers: 0 once a retired one can go.

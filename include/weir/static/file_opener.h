@@ -1,12 +1,12 @@
 #pragma once
 // Opens a request's file beneath a static root, and nowhere else. The path (already
-// normalised: no dot segments, no "//") has its remaining %-escapes decoded; a decoded NUL,
-// '/' or '\' is refused, and so is any segment starting with '.' (dotfiles; /.well-known/ is
-// allowed unless `dotfiles` says otherwise). The file is opened with openat2(RESOLVE_BENEATH |
-// RESOLVE_NO_MAGICLINKS) relative to the root's directory fd, so neither ".." nor a symlink can
-// lead out of the root; where openat2 is missing (Linux < 5.6) every component is opened with
-// O_NOFOLLOW, so symlinks are refused altogether. Thread-safe (system calls on a shared
-// read-only directory fd).
+// normalised: no dot segments, no "//") has its remaining %-escapes decoded; a NUL (raw or
+// decoded), a decoded '/' or a '\' is refused, and so is any segment starting with '.'
+// (dotfiles; /.well-known/ is allowed unless `dotfiles` says otherwise). The file is opened
+// with openat2(RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS) relative to the root's directory fd,
+// so neither ".." nor a symlink can lead out of the root; where openat2 is missing (Linux <
+// 5.6) every component is opened with O_NOFOLLOW, so symlinks are refused altogether.
+// Thread-safe (system calls on a shared read-only directory fd).
 
 #include <sys/stat.h>
 
