@@ -22,5 +22,15 @@ if [ "${1:-}" != "--no-sanitize" ]; then
 fi
 echo "== Release build: unit and integration tests"
 run_suite build -DCMAKE_BUILD_TYPE=Release
+echo "== Fault injection under load (tests/soak, 60 s)"
+python3 tests/soak/soak.py --weir build/weir --fake-backend build/tests/weir-fake-backend --duration 60
+if [ "${1:-}" != "--no-sanitize" ]; then
+  echo "== ThreadSanitizer build: the integration tests that run several threads"
+  cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWEIR_TSAN=ON >/dev/null
+  ninja -C build-tsan -j "$jobs" weir weir-fake-backend weir_integration_tests
+  suites=$(grep -v '^#' tests/tsan-suites.txt | paste -sd'|')
+  (cd build-tsan && TSAN_OPTIONS="suppressions=$PWD/../tests/tsan.supp:halt_on_error=1:abort_on_error=1" \
+    ctest --output-on-failure -j "$jobs" --timeout 300 -R "^(${suites})\.")
+fi
 echo "== bench/check: instructions per request against the committed baseline"
 bash bench/check --build build
