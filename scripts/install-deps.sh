@@ -10,6 +10,7 @@ packages=(
   googletest libgtest-dev
   curl wrk haproxy nginx procps python3
   valgrind linux-perf  # bench/check (callgrind) in the test command; bench/run.sh's system call counts
+  clang-14 libclang-rt-14-dev  # scripts/fuzz.sh: the libFuzzer targets of tests/fuzz, in the test command
   dnsmasq-base  # the DNS discovery tests: a name server on 127.0.0.1 whose answer changes
   chromium prometheus  # the stats tests: the dashboard in headless Chromium, promtool check metrics
 )

@@ -31,6 +31,8 @@ if [ "${1:-}" != "--no-sanitize" ]; then
   suites=$(grep -v '^#' tests/tsan-suites.txt | paste -sd'|')
   (cd build-tsan && TSAN_OPTIONS="suppressions=$PWD/../tests/tsan.supp:halt_on_error=1:abort_on_error=1" \
     ctest --output-on-failure -j "$jobs" --timeout 300 -R "^(${suites})\.")
+  echo "== libFuzzer targets, 30 s each under ASan+UBSan (tests/fuzz)"
+  bash scripts/fuzz.sh 30
 fi
 echo "== bench/check: instructions per request against the committed baseline"
 bash bench/check --build build

@@ -5,10 +5,14 @@
 
 #include "weir/config/config_loader.h"
 
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/parser.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <sstream>
 
 #include "sections.h"
 
@@ -49,15 +53,45 @@ void loadRoot(const YamlCursor& root, Config* config) {
   root.require(seen, "frontends");
 }
 
+/// Where the root node of the latest document of a stream starts, from the parser's events.
+/// YAML::LoadAll is not used to find a second document: after a node followed by a stray ','
+/// ("&a ,", "!t ,") yaml-cpp 0.7 reports empty documents for ever without consuming the ','
+/// (yaml-cpp issue #1040, fixed after 0.8.0), and LoadAll allocates until the process dies:
+/// `weir -c`, or a reload in the running weir. Found by tests/fuzz/config_loader_fuzzer.
+class RootMark final : public YAML::EventHandler {
+ public:
+  std::optional<YAML::Mark> mark;
+
+  void OnDocumentStart(const YAML::Mark&) override { mark.reset(); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& m, YAML::anchor_t) override { see(m); }
+  void OnAlias(const YAML::Mark& m, YAML::anchor_t) override { see(m); }
+  void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t, const std::string&) override { see(m); }
+  void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    see(m);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override { see(m); }
+  void OnMapEnd() override {}
+
+ private:
+  void see(const YAML::Mark& m) {
+    if (!mark) mark = m;
+  }
+};
+
 /// The single document of the text; nullopt (reported) on a syntax error or several documents.
 std::optional<YAML::Node> parseDocument(const std::string& text, Diagnostics* diag) {
   try {
-    std::vector<YAML::Node> documents = YAML::LoadAll(text);
-    if (documents.size() > 1) {
-      diag->error(toSourcePos(documents[1].Mark()), "", "only one YAML document is allowed");
+    YAML::Node root = YAML::Load(text);  // the first document only
+    std::istringstream stream(text);
+    YAML::Parser parser(stream);
+    RootMark second;
+    if (parser.HandleNextDocument(second) && parser.HandleNextDocument(second)) {
+      diag->error(toSourcePos(second.mark.value_or(YAML::Mark())), "", "only one YAML document is allowed");
       return std::nullopt;
     }
-    return documents.empty() ? YAML::Node() : documents.front();
+    return root;
   } catch (const YAML::ParserException& e) {
     diag->error(toSourcePos(e.mark), "", "YAML syntax error: " + e.msg);
   }
