@@ -29,7 +29,7 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-ulimit -n $(( IDLE + SLOW + 500 ))  # the attackers' sockets (weir raises its own limit)
+ulimit -Sn $(( IDLE + SLOW + 500 ))  # the attackers' sockets (weir raises its own limit)
 
 wait_for_line() {  # wait_for_line FILE PATTERN: up to 10 s
   local i
