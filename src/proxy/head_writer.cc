@@ -77,8 +77,9 @@ void writeRequestHead(http::RequestHead& req, const ForwardingInfo& fwd, std::st
   out.append(" HTTP/1.1\r\n");
   // Found by tests/fuzz/http_request_fuzzer: an HTTP/1.0 request may come without Host, but
   // what we send is HTTP/1.1, which must have one (RFC 9112 3.2: empty when there is no
-  // authority); strict servers, weir's own parser among them, refuse it otherwise.
-  if (!req.headers.has("host")) appendField(out, "Host", "");
+  // authority); strict servers, weir's own parser among them, refuse it otherwise. Only 1.0
+  // can come without: the parser refuses an HTTP/1.1 request without exactly one Host.
+  if (req.versionMinor == 0 && !req.headers.has("host")) appendField(out, "Host", "");
   if (fwd.forwardfor) {
     appendFieldsWithForwarding(out, req.headers, fwd);
   } else {
