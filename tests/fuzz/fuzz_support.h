@@ -5,11 +5,14 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string_view>
+
+#include "weir/http/http_parser.h"
 
 #define FUZZ_CHECK(cond, ...)                                                                  \
   do {                                                                                        \
@@ -50,6 +53,48 @@ class FeedPlan {
  private:
   explicit FeedPlan(uint64_t state) : state_(state) {}
   uint64_t state_;
+};
+
+/// A stream handed to a parser in the reads a FeedPlan makes, as a session feeds it from a
+/// socket. The status of a parse error is written to `*errorStatus`.
+class PlannedReader {
+ public:
+  PlannedReader(std::string_view input, FeedPlan plan, http::HttpParser* parser, int* errorStatus)
+      : input_(input), plan_(plan), parser_(parser), errorStatus_(errorStatus) {}
+
+  /// One read; `*readSize` is how many bytes it brought (0 once the input is used up).
+  http::HttpParser::Result feed(size_t* readSize) {
+    *readSize = plan_.next(input_.size() - pos_);
+    const http::HttpParser::Result r = parser_->feed(input_.data() + pos_, *readSize);
+    FUZZ_CHECK(r.consumed <= *readSize, "consumed {} of {}", r.consumed, *readSize);
+    pos_ += r.consumed;
+    if (r.status == http::HttpParser::Status::kError) *errorStatus_ = parser_->error().status;
+    return r;
+  }
+
+  /// Reads until a head is ready (true), or the input ends or an error comes first (false).
+  bool readHead() {
+    size_t n = 0;
+    http::HttpParser::Result r{};
+    do r = feed(&n);
+    while (r.status == http::HttpParser::Status::kNeedMore && n > 0);
+    FUZZ_CHECK(r.status != http::HttpParser::Status::kComplete, "a message completes before its head");
+    return r.status == http::HttpParser::Status::kHead;
+  }
+
+  /// Up to `n` bytes as they are, past the parser (a Content-Length body passed through).
+  std::string_view take(uint64_t n) {
+    const std::string_view bytes = input_.substr(pos_, static_cast<size_t>(std::min<uint64_t>(n, input_.size() - pos_)));
+    pos_ += bytes.size();
+    return bytes;
+  }
+
+ private:
+  std::string_view input_;
+  size_t pos_ = 0;
+  FeedPlan plan_;
+  http::HttpParser* parser_;
+  int* errorStatus_;
 };
 
 }  // namespace weir::fuzz

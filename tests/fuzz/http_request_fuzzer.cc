@@ -135,10 +135,10 @@ void checkServerSees(const Forwarded& fw) {
 class Connection {
  public:
   Connection(std::string_view input, FeedPlan plan, ParserLimits limits, ForwardingInfo fwd)
-      : input_(input), plan_(plan), fwd_(fwd), parser_(HttpParser::Kind::kRequest, limits, &sink_) {}
+      : fwd_(fwd), parser_(HttpParser::Kind::kRequest, limits, &sink_), reader_(input, plan, &parser_, &out_.errorStatus) {}
 
   Outcome run() {
-    while (readHead()) {
+    while (reader_.readHead()) {
       if (!forwardHead(parser_.request(), fwd_, &current_)) {
         out_.errorStatus = 400;  // a malformed path
         break;
@@ -155,39 +155,19 @@ class Connection {
   }
 
  private:
-  /// One read from the socket, handed to the parser.
-  HttpParser::Result feed(size_t* readSize) {
-    *readSize = plan_.next(input_.size() - pos_);
-    const HttpParser::Result r = parser_.feed(input_.data() + pos_, *readSize);
-    FUZZ_CHECK(r.consumed <= *readSize, "consumed {} of {}", r.consumed, *readSize);
-    pos_ += r.consumed;
-    if (r.status == HttpParser::Status::kError) out_.errorStatus = parser_.error().status;
-    return r;
-  }
-
-  bool readHead() {
-    size_t n = 0;
-    HttpParser::Result r{};
-    do r = feed(&n);
-    while (r.status == HttpParser::Status::kNeedMore && n > 0);
-    FUZZ_CHECK(r.status != HttpParser::Status::kComplete, "a request completes before its head");
-    return r.status == HttpParser::Status::kHead;
-  }
-
   bool readBody() {
     const RequestHead& req = parser_.request();
     if (req.framing == BodyFraming::kContentLength) {  // passRequestBody: not through the parser
-      const size_t n = static_cast<size_t>(std::min<uint64_t>(req.contentLength, input_.size() - pos_));
-      current_.body.append(input_.substr(pos_, n));
-      current_.wire.append(input_.substr(pos_, n));
-      pos_ += n;
-      return n == req.contentLength;
+      const std::string_view bytes = reader_.take(req.contentLength);
+      current_.body.append(bytes);
+      current_.wire.append(bytes);
+      return bytes.size() == req.contentLength;
     }
     sink_.forwardTo(&current_);
     size_t n = 0;
     HttpParser::Result r{};
     do {
-      r = feed(&n);
+      r = reader_.feed(&n);
       FUZZ_CHECK(req.framing != BodyFraming::kNone || (r.status == HttpParser::Status::kComplete && r.consumed == 0),
                  "a request without a body does not complete at once (status {}, {} bytes eaten)",
                  static_cast<int>(r.status), r.consumed);
@@ -198,14 +178,12 @@ class Connection {
     return true;
   }
 
-  std::string_view input_;
-  size_t pos_ = 0;
-  FeedPlan plan_;
   ForwardingInfo fwd_;
   ForwardingSink sink_;
   HttpParser parser_;
   Forwarded current_;
   Outcome out_;
+  weir::fuzz::PlannedReader reader_;  // after parser_ and out_, which it points to
 };
 
 /// Both reads of the stream forward the same requests and both end in an error or neither.

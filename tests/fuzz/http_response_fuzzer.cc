@@ -141,12 +141,12 @@ void checkClientSees(const Relayed& r, const Request& req) {
 class Exchange {
  public:
   Exchange(std::string_view input, Request req, FeedPlan plan, ParserLimits limits)
-      : input_(input), req_(req), plan_(plan), parser_(HttpParser::Kind::kResponse, limits, &sink_) {
+      : req_(req), parser_(HttpParser::Kind::kResponse, limits, &sink_), reader_(input, plan, &parser_, &out_.errorStatus) {
     parser_.setExpectNoBody(req.head);
   }
 
   Outcome run() {
-    while (readHead()) {
+    while (reader_.readHead()) {
       ResponseHead& resp = parser_.response();
       const weir::http::HeaderMap received = resp.headers;
       checkFraming(resp, req_, received);
@@ -162,7 +162,7 @@ class Exchange {
       // 100 is weir's to send; other 1xx go to HTTP/1.1 clients.
       if (resp.status != 100 && req_.versionMinor == 1) relayHead(resp, ClientFraming::kNone, ClientConnection::kKeepAlive, 1);
       size_t n = 0;
-      const HttpParser::Result r = feed(&n);
+      const HttpParser::Result r = reader_.feed(&n);
       FUZZ_CHECK(r.status == HttpParser::Status::kComplete && r.consumed == 0, "an interim response has a body");
       parser_.startNext();
       parser_.setExpectNoBody(req_.head);
@@ -171,24 +171,6 @@ class Exchange {
   }
 
  private:
-  HttpParser::Result feed(size_t* readSize) {
-    *readSize = plan_.next(input_.size() - pos_);
-    const HttpParser::Result r = parser_.feed(input_.data() + pos_, *readSize);
-    FUZZ_CHECK(r.consumed <= *readSize, "consumed {} of {}", r.consumed, *readSize);
-    pos_ += r.consumed;
-    if (r.status == HttpParser::Status::kError) out_.errorStatus = parser_.error().status;
-    return r;
-  }
-
-  bool readHead() {
-    size_t n = 0;
-    HttpParser::Result r{};
-    do r = feed(&n);
-    while (r.status == HttpParser::Status::kNeedMore && n > 0);
-    FUZZ_CHECK(r.status != HttpParser::Status::kComplete, "a response completes before its head");
-    return r.status == HttpParser::Status::kHead;
-  }
-
   Relayed& relayHead(ResponseHead& resp, ClientFraming framing, ClientConnection conn, int clientMinor) {
     Relayed& r = out_.responses.emplace_back();
     r.status = resp.status;
@@ -210,7 +192,7 @@ class Exchange {
     Relayed& r = out_.responses[index];
     if (framing == ClientFraming::kNone) {
       size_t n = 0;
-      const HttpParser::Result p = feed(&n);
+      const HttpParser::Result p = reader_.feed(&n);
       FUZZ_CHECK(p.status == HttpParser::Status::kComplete && p.consumed == 0, "a body-less response does not end at once");
       return;
     }
@@ -224,16 +206,15 @@ class Exchange {
 
   bool readBody(Relayed& r) {
     if (r.framing == ClientFraming::kContentLength) {  // passResponseBody: not through the parser
-      const size_t n = static_cast<size_t>(std::min<uint64_t>(r.contentLength, input_.size() - pos_));
-      r.body.append(input_.substr(pos_, n));
-      r.wire.append(input_.substr(pos_, n));
-      pos_ += n;
-      return n == r.contentLength;
+      const std::string_view bytes = reader_.take(r.contentLength);
+      r.body.append(bytes);
+      r.wire.append(bytes);
+      return bytes.size() == r.contentLength;
     }
     sink_.relayTo(&r);
     size_t n = 0;
     HttpParser::Result p{};
-    do p = feed(&n);
+    do p = reader_.feed(&n);
     while (p.status == HttpParser::Status::kNeedMore && n > 0);
     HttpParser::Status end = p.status;
     if (end == HttpParser::Status::kNeedMore) end = parser_.finishAtEof();  // onUpstreamClosed
@@ -245,13 +226,11 @@ class Exchange {
     return true;
   }
 
-  std::string_view input_;
-  size_t pos_ = 0;
   Request req_;
-  FeedPlan plan_;
   RelayingSink sink_;
   HttpParser parser_;
   Outcome out_;
+  weir::fuzz::PlannedReader reader_;  // after parser_ and out_, which it points to
 };
 
 void checkSame(const Outcome& whole, const Outcome& cut) {
