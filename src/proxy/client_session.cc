@@ -144,6 +144,7 @@ void ClientSession::handleClientWrite() {
   }
   if (upstreamReadPaused_ && upstream_) {
     upstreamReadPaused_ = false;
+    lastServerRead_ = Clock::now();  // the wait for the client was not the server's silence
     bufferevent_enable(upstream_->bev(), EV_READ);
     parseResponse();
     flushBoth();
@@ -375,8 +376,8 @@ void ClientSession::onRequestComplete() {
   // While waiting for the response only the write side of the client is timed.
   if (req.hasBody()) bufferevent_set_timeouts(client_.get(), nullptr, ctx_->timeout(fe_->options.timeout.client));
   // Now the server's silence counts. Also without a body: on a pooled connection the exchange
-  // started (and armed the timeouts) before the request was complete.
-  if (state_ == State::kExchanging) armServerTimeouts();
+  // started before the request was complete.
+  if (state_ == State::kExchanging) startServerWait();
 }
 
 void ClientSession::failExchange(Failure f) {
@@ -584,6 +585,9 @@ void ClientSession::handleTimer() {
       leaveQueue();
       backend_->queue().stats().timedOut.fetch_add(1, std::memory_order_relaxed);
       failExchange(Failure::kQueueTimeout);
+      return;
+    case TimerRole::kServer:
+      checkServerWait();
       return;
     case TimerRole::kTunnel: {
       const auto idle = Clock::now() - lastActivity_;

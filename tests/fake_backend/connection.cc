@@ -334,9 +334,14 @@ void Connection::answer() {
   bool sendBody = !noBody && !parser_.isHeadMethod();
   uint64_t sendBytes = sendBody ? body.size() : 0;
   if (s.closeAfter) sendBytes = std::min(sendBytes, *s.closeAfter);
+  if (s.stallAfter) sendBytes = std::min(sendBytes, *s.stallAfter);
   bool ok = writer_.writeHead(output(), head) &&
             (!sendBody || ResponseWriter::writeBody(output(), body, sendBytes, s.chunked));
   dropNext_ = s.dropNext;
+  if (ok && s.stallAfter) {  // the rest never comes; the connection stays open
+    transitionTo(State::kStalled);
+    return;
+  }
   finishAnswer(ok, keepAlive && !s.closeAfter);
 }
 

@@ -32,7 +32,7 @@ class Connection {
  private:
   //   kReading ──request──> [kDelaying ──timer──>] answer ──keep-alive──> kReading
   //      │                                           └──close──> kDraining
-  //      ├─ noresponse=1 ──> kStalled ──EOF──> kClosed
+  //      ├─ noresponse=1, stall_after=N ──> kStalled ──EOF──> kClosed
   //      ├─ upgrade=1 ─────> kTunnel ───EOF──> kDraining
   //      ├─ reset=1 / error ─────────────────> kClosed
   //      └─ --idle-timeout / request after drop_next=1 ──> kHangingUp

@@ -43,6 +43,7 @@ bool applyParam(std::string_view key, const std::string& value, ResponseScript& 
   }
   if (key == "size") return (s.size = parseNumber(value, kMaxBodyBytes)).has_value();
   if (key == "close_after") return (s.closeAfter = parseNumber(value, kMaxBodyBytes)).has_value();
+  if (key == "stall_after") return (s.stallAfter = parseNumber(value, kMaxBodyBytes)).has_value();
   if (key == "delay") {
     auto n = parseNumber(value, kMaxDelayMs);
     if (n) s.delayMs = static_cast<uint32_t>(*n);

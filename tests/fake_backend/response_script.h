@@ -24,6 +24,7 @@ struct ResponseScript {
   bool chunked = false;                 // chunked=1: Transfer-Encoding: chunked
   uint32_t delayMs = 0;                 // delay=MS before the response head
   std::optional<uint64_t> closeAfter;   // close_after=N: head, N body bytes, close
+  std::optional<uint64_t> stallAfter;   // stall_after=N: head, N body bytes, then silence
   bool echo = false;                    // echo=1: body = raw request head + body
   bool noResponse = false;              // noresponse=1: never answer
   bool reset = false;                   // reset=1: close with RST, no answer

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -274,6 +275,47 @@ TEST_F(UpstreamFailures, Answers504WhenServerDoesNotAnswerWithinServerTimeout) {
   const HttpLogLine log = logLineFor(weir, "/?noresponse=1");
   EXPECT_EQ(log.status, 504);
   EXPECT_EQ(log.termination, "sH--");
+}
+
+// timeout.server is the server's silence since its last byte, also on a reused connection: a
+// server that sends part of a response at 200 ms and then stops is cut 300 ms after that.
+TEST_F(UpstreamFailures, ServerTimeoutCountsFromTheServersLastByte) {
+  FakeBackend backend("stalling");
+  WeirInstance weir(simpleConfig({backend.address()}, "max_fails: 0", "timeout:\n  connect: 1s\n  client: 10s\n  server: 300ms"));
+  TcpClient client(weir.port());
+  ASSERT_TRUE(client.send("GET /first HTTP/1.1\r\nHost: weir\r\n\r\n"));
+  ASSERT_EQ(client.readResponse().status, 200);  // leaves a pooled connection behind
+  const auto start = Clock::now();
+
+  ASSERT_TRUE(client.send("GET /?delay=200&size=1000&stall_after=100 HTTP/1.1\r\nHost: weir\r\n\r\n"));
+  const std::string received = client.readUntilClosed();
+
+  const auto elapsed = Clock::now() - start;
+  EXPECT_GE(elapsed, 480ms);
+  EXPECT_LT(elapsed, 3s);
+  const std::size_t headEnd = received.find("\r\n\r\n");
+  ASSERT_NE(headEnd, std::string::npos) << escapeBytes(received);
+  EXPECT_EQ(received.rfind("HTTP/1.1 200", 0), 0u) << escapeBytes(received);
+  EXPECT_EQ(received.size() - headEnd - 4, 100u);
+  EXPECT_EQ(backend.stats().connections, 1);
+  EXPECT_EQ(logLineFor(weir, "/?delay=200&size=1000&stall_after=100").termination, "sD--");
+}
+
+// While weir holds a server back because the client reads slowly, the server is not silent.
+TEST_F(UpstreamFailures, SlowClientDoesNotCountAgainstServerTimeout) {
+  FakeBackend backend("big");
+  WeirInstance weir(simpleConfig({backend.address()}, "", "timeout:\n  connect: 1s\n  client: 10s\n  server: 300ms"));
+  TcpClient client(weir.port());
+  constexpr std::size_t kSize = 32u << 20;  // far more than the socket buffers on the way hold
+  ASSERT_TRUE(client.send("GET /?size=" + std::to_string(kSize) + " HTTP/1.1\r\nHost: weir\r\n\r\n"));
+
+  std::this_thread::sleep_for(700ms);  // the scenario itself: a client reading nothing for > timeout.server
+  const HttpResponse response = client.readResponse(20s);
+
+  ASSERT_TRUE(response.ok()) << response.error;
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(response.body.size(), kSize);
+  EXPECT_EQ(logLineFor(weir, "/?size=" + std::to_string(kSize)).termination, "----");
 }
 
 TEST_F(UpstreamFailures, CutsClientShortWhenServerDiesMidResponse) {

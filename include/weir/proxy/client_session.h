@@ -77,7 +77,7 @@ class ClientSession {
  private:
   using Clock = std::chrono::steady_clock;
   enum class State { kReadingHead, kCacheWait, kLocalBody, kLocalWait, kConnecting, kQueued, kExchanging, kTunnel, kClosing };
-  enum class TimerRole { kNone, kHandshake, kKeepAlive, kHttpRequest, kCacheWait, kLocalWait, kQueue, kTunnel, kLinger };
+  enum class TimerRole { kNone, kHandshake, kKeepAlive, kHttpRequest, kCacheWait, kLocalWait, kQueue, kServer, kTunnel, kLinger };
   enum class CollapseRole { kNone, kLeader, kWaiter };
 
   struct RequestBody final : http::BodySink {
@@ -186,7 +186,8 @@ class ClientSession {
   Failure connectFailure();
   void retryAfter(upstream::Server& failed);
   void onUpstreamConnected();
-  void armServerTimeouts();
+  void startServerWait();
+  void checkServerWait();
   void handleUpstreamRead();
   void handleUpstreamWrite();
   void handleUpstreamEvent(short what);
@@ -286,6 +287,7 @@ class ClientSession {
   Clock::time_point connected_{};
   Clock::time_point responseHeadAt_{};
   Clock::time_point lastActivity_{};
+  Clock::time_point lastServerRead_{};  // timeout.server: the read side's inactivity (kServer)
   int requestsServed_ = 0;
   bool logged_ = false;
 };
