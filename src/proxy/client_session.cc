@@ -537,7 +537,7 @@ void ClientSession::destroy() {
   ctx_->closeSession(this);
 }
 
-void ClientSession::armTimer(TimerRole role, std::chrono::milliseconds after) {
+void ClientSession::setTimerRole(TimerRole role) {
   if (role != timerRole_) {  // stub_status: the head timer means reading, the keep-alive timer waiting
     stats::ConnectionShard& states = ctx_->counters().connections();
     if (timerRole_ == TimerRole::kHttpRequest || timerRole_ == TimerRole::kHandshake) states.reading.sub();
@@ -546,14 +546,41 @@ void ClientSession::armTimer(TimerRole role, std::chrono::milliseconds after) {
     if (role == TimerRole::kKeepAlive) states.waiting.add();
   }
   timerRole_ = role;
-  if (role == TimerRole::kNone) {
-    evtimer_del(timer_.get());
-    return;
-  }
-  evtimer_add(timer_.get(), ctx_->timeout(after));
+}
+
+// A request moves the deadline two or three times (head timer, server wait, keep-alive), and
+// each libevent add or delete of a timer costs a few hundred instructions: so the event stays
+// where it is unless it would fire after the new deadline.
+void ClientSession::armTimer(TimerRole role, std::chrono::milliseconds after) {
+  setTimerRole(role);
+  if (role == TimerRole::kNone) return;  // a pending event will find nothing to do
+  timerDeadline_ = Clock::now() + after;
+  if (timerPending_ && timerFiresAt_ <= timerDeadline_) return;
+  startTimerEvent(ctx_->timeout(after));
+}
+
+void ClientSession::armTimerUntil(TimerRole role, Clock::time_point deadline) {
+  setTimerRole(role);
+  timerDeadline_ = deadline;
+  if (timerPending_ && timerFiresAt_ <= deadline) return;
+  const auto rest = std::chrono::ceil<std::chrono::microseconds>(std::max(deadline - Clock::now(), Clock::duration::zero()));
+  const timeval tv{static_cast<time_t>(rest.count() / 1000000), static_cast<suseconds_t>(rest.count() % 1000000)};
+  startTimerEvent(&tv);
+}
+
+void ClientSession::startTimerEvent(const timeval* after) {
+  evtimer_add(timer_.get(), after);
+  timerPending_ = true;
+  timerFiresAt_ = timerDeadline_;
 }
 
 void ClientSession::handleTimer() {
+  timerPending_ = false;
+  if (timerRole_ == TimerRole::kNone) return;
+  if (Clock::now() < timerDeadline_) {  // armed for an earlier deadline, since moved on
+    armTimerUntil(timerRole_, timerDeadline_);
+    return;
+  }
   switch (timerRole_) {
     case TimerRole::kKeepAlive:
     case TimerRole::kHttpRequest:
@@ -595,7 +622,7 @@ void ClientSession::handleTimer() {
         termination_ = "cD";
         closeAfterFlush();
       } else {
-        armTimer(TimerRole::kTunnel, std::chrono::duration_cast<std::chrono::milliseconds>(fe_->options.timeout.tunnel - idle));
+        armTimerUntil(TimerRole::kTunnel, lastActivity_ + fe_->options.timeout.tunnel);
       }
       return;
     }

@@ -209,10 +209,8 @@ void ClientSession::checkServerWait() {
   const auto now = Clock::now();
   // While we hold the server back for a slow client, its silence is ours (as a disabled read event).
   if (upstreamReadPaused_) lastServerRead_ = now;
-  const auto idle = now - lastServerRead_;
-  if (idle < limit) {
-    armTimer(TimerRole::kServer, std::chrono::duration_cast<std::chrono::milliseconds>(limit - idle) +
-                                     std::chrono::milliseconds(1));
+  if (now - lastServerRead_ < limit) {
+    armTimerUntil(TimerRole::kServer, lastServerRead_ + limit);
     return;
   }
   armTimer(TimerRole::kNone, {});

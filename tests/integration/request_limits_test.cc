@@ -12,6 +12,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "support/fake_backend.h"
@@ -255,6 +256,27 @@ TEST_F(RequestLimitsTest, IdleKeepAliveConnectionClosesSilentlyAfterKeepAliveTim
   EXPECT_EQ(after, "") << "bytes on an idle close: " << escapeBytes(after);
   EXPECT_GE(idle, 250ms) << "closed long before timeout.http_keep_alive (300ms)";
   EXPECT_FALSE(saysClose(first)) << "the first response should have kept the connection";
+}
+
+// Each response starts timeout.http_keep_alive afresh: a client that comes back every 200ms
+// keeps a 300ms keep-alive connection for as long as it likes (weir's one session timer is
+// armed for the first deadline and moves on when it fires early).
+TEST_F(RequestLimitsTest, KeepAliveTimeoutCountsFromTheLastResponse) {
+  start("",
+        "timeout:\n  connect: 1s\n  client: 10s\n  server: 10s\n  http_request: 10s\n"
+        "  http_keep_alive: 300ms");
+  TcpClient client(weir_->port());
+  for (int i = 0; i < 4; ++i) {
+    if (i > 0) std::this_thread::sleep_for(200ms);  // the scenario: idle, but less than the timeout
+    ASSERT_TRUE(client.send(getWith("/again-" + std::to_string(i), ""))) << client.error();
+    const HttpResponse response = client.readResponse();
+    ASSERT_EQ(response.status, 200) << "request " << i << ": " << response.describe();
+  }
+  const auto idleFrom = Clock::now();
+
+  EXPECT_EQ(client.readUntilClosed(), "");
+  EXPECT_TRUE(client.isClosedByPeer(0ms));
+  EXPECT_GE(Clock::now() - idleFrom, 250ms);
 }
 
 }  // namespace

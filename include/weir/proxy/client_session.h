@@ -126,7 +126,12 @@ class ClientSession {
   void closeBetweenRequests();
   void abort(std::string_view termination);
   void destroy();
+  /// `after` is a configured duration (a libevent common timeout: O(1) to arm).
   void armTimer(TimerRole role, std::chrono::milliseconds after);
+  /// For deadlines computed at run time (what is left of an idle timeout).
+  void armTimerUntil(TimerRole role, Clock::time_point deadline);
+  void setTimerRole(TimerRole role);
+  void startTimerEvent(const timeval* after);
   void handleTimer();
   /// The exchange is over: its counters (client_session_counters.cc) and its access-log line.
   void logExchange();
@@ -220,8 +225,14 @@ class ClientSession {
   std::string_view tlsCipher_;
   std::string sni_;
   BufferEventPtr client_;
+  // One timer serves every role. It is lazy: a role's deadline only moves timerDeadline_, and
+  // the libevent event is touched only when it would fire too late. An event that fires early
+  // (the deadline moved on, or the role ended) re-arms itself for the rest, or does nothing.
   EventPtr timer_;
   TimerRole timerRole_ = TimerRole::kNone;
+  Clock::time_point timerDeadline_{};
+  Clock::time_point timerFiresAt_{};  // when the pending event fires; meaningful while timerPending_
+  bool timerPending_ = false;
   State state_ = State::kReadingHead;
   RequestBody requestBody_;
   ResponseBody responseBody_;
