@@ -263,13 +263,13 @@ int HttpParser::onHeaderValueComplete() {
 
 bool HttpParser::checkTransferEncoding(const HeaderMap& headers) {
   // Only a single, bare "chunked" is accepted: it is the only coding we can re-frame safely.
-  size_t n = headers.count("transfer-encoding");
+  size_t n = headers.count(FieldId::kTransferEncoding);
   if (n == 0) return true;
   // ...and only when llhttp read it as chunked too: it takes "chunked" followed by a tab for
   // another coding, where our trimmed value says "chunked". A request then got a head without
   // a body and an error at its first body byte, a response a chunked body read raw until
   // close. Found by tests/fuzz/http_request_fuzzer.
-  return n == 1 && equalsIgnoreCase(*headers.get("transfer-encoding"), "chunked") && (parser_.flags & F_CHUNKED) != 0;
+  return n == 1 && equalsIgnoreCase(*headers.get(FieldId::kTransferEncoding), "chunked") && (parser_.flags & F_CHUNKED) != 0;
 }
 
 bool HttpParser::validateRequestHead() {
@@ -278,9 +278,9 @@ bool HttpParser::validateRequestHead() {
   if (parser_.method == HTTP_CONNECT) return fail(kBadRequest, "CONNECT is not supported"), false;
   if (!checkTransferEncoding(r.headers)) return fail(kBadRequest, "unsupported Transfer-Encoding"), false;
   // RFC 9112 6.1: Transfer-Encoding in an HTTP/1.0 message means the framing is not to be trusted.
-  if (r.versionMinor == 0 && r.headers.has("transfer-encoding")) return fail(kBadRequest, "Transfer-Encoding in HTTP/1.0"), false;
-  if (r.headers.count("content-length") > 1) return fail(kBadRequest, "duplicate Content-Length"), false;
-  size_t hosts = r.headers.count("host");
+  if (r.versionMinor == 0 && r.headers.has(FieldId::kTransferEncoding)) return fail(kBadRequest, "Transfer-Encoding in HTTP/1.0"), false;
+  if (r.headers.count(FieldId::kContentLength) > 1) return fail(kBadRequest, "duplicate Content-Length"), false;
+  size_t hosts = r.headers.count(FieldId::kHost);
   if (hosts > 1 || (hosts == 0 && r.versionMinor == 1)) return fail(kBadRequest, "missing or duplicate Host"), false;
   const std::string& t = r.target;
   bool originForm = !t.empty() && t[0] == '/';
@@ -296,7 +296,7 @@ bool HttpParser::validateResponseHead() {
   if (parser_.http_major != 1 || parser_.http_minor > 1) return fail(kBadRequest, "unsupported HTTP version"), false;
   if (r.status < 100 || r.status > 599) return fail(kBadRequest, "invalid status code"), false;
   if (!checkTransferEncoding(r.headers)) return fail(kBadRequest, "unsupported Transfer-Encoding"), false;
-  if (r.headers.count("content-length") > 1) return fail(kBadRequest, "duplicate Content-Length"), false;
+  if (r.headers.count(FieldId::kContentLength) > 1) return fail(kBadRequest, "duplicate Content-Length"), false;
   return true;
 }
 
@@ -312,7 +312,7 @@ int HttpParser::onHeadersComplete() {
     r.contentLength = hasLength ? parser_.content_length : 0;
     r.keepAlive = llhttp_should_keep_alive(&parser_) != 0;
     r.upgrade = parser_.upgrade != 0;
-    const std::string* expect = r.headers.get("expect");
+    const std::string* expect = r.headers.get(FieldId::kExpect);
     r.expectContinue = expect != nullptr && equalsIgnoreCase(*expect, "100-continue");
     if (!validateRequestHead()) return -1;
     // Refused before any of it is read (nginx's client_max_body_size). A chunked body is

@@ -22,19 +22,18 @@ void appendFields(std::string& out, const HeaderMap& headers) {
   for (const auto& h : headers) appendField(out, h.name, h.value);
 }
 
-bool isForwardingField(std::string_view name) {
-  return http::equalsIgnoreCase(name, "x-forwarded-for") || http::equalsIgnoreCase(name, "x-real-ip") ||
-         http::equalsIgnoreCase(name, "x-forwarded-proto");
+bool isForwardingField(http::FieldId id) {
+  return id == http::FieldId::kXForwardedFor || id == http::FieldId::kXRealIp || id == http::FieldId::kXForwardedProto;
 }
 
 /// The client's fields with weir's X-Forwarded-For (the client's list plus its address), X-Real-IP
 /// and X-Forwarded-Proto last, written straight into `out`: the head map is left as received.
 void appendFieldsWithForwarding(std::string& out, const HeaderMap& headers, const ForwardingInfo& fwd) {
   for (const auto& h : headers)
-    if (!isForwardingField(h.name)) appendField(out, h.name, h.value);
+    if (!isForwardingField(h.id)) appendField(out, h.name, h.value);
   out.append("X-Forwarded-For: ");
   for (const auto& h : headers) {
-    if (h.value.empty() || !http::equalsIgnoreCase(h.name, "x-forwarded-for")) continue;
+    if (h.value.empty() || h.id != http::FieldId::kXForwardedFor) continue;
     out.append(h.value);
     out.append(", ");
   }
@@ -44,33 +43,37 @@ void appendFieldsWithForwarding(std::string& out, const HeaderMap& headers, cons
   appendField(out, "X-Forwarded-Proto", fwd.proto);
 }
 
-// string_views, not a braced list of literals: that is an initializer_list<const char*>, and
-// each comparison would first measure the literal (strlen).
-constexpr std::string_view kHopByHop[] = {"connection", "keep-alive",        "proxy-connection", "te",
-                                          "trailer",    "transfer-encoding", "content-length"};
-
-bool isHopByHop(std::string_view name) {
-  for (std::string_view n : kHopByHop)
-    if (http::equalsIgnoreCase(name, n)) return true;
-  return false;
+bool isHopByHop(http::FieldId id) {
+  switch (id) {
+    case http::FieldId::kConnection:
+    case http::FieldId::kKeepAlive:
+    case http::FieldId::kProxyConnection:
+    case http::FieldId::kTe:
+    case http::FieldId::kTrailer:
+    case http::FieldId::kTransferEncoding:
+    case http::FieldId::kContentLength:
+      return true;
+    default:
+      return false;
+  }
 }
 
 }  // namespace
 
 void removeHopByHop(HeaderMap& headers, bool keepUpgrade) {
-  const bool hasConnection = headers.has("connection");
+  const bool hasConnection = headers.has(http::FieldId::kConnection);
   headers.removeIf([&](const http::Header& h) {
-    if (isHopByHop(h.name)) return true;
-    if (http::equalsIgnoreCase(h.name, "upgrade")) return !keepUpgrade;
+    if (isHopByHop(h.id)) return true;
+    if (h.id == http::FieldId::kUpgrade) return !keepUpgrade;
     // Host is the one field a Connection list must never make us drop.
-    if (http::equalsIgnoreCase(h.name, "host")) return false;
-    return hasConnection && headers.hasToken("connection", h.name);
+    if (h.id == http::FieldId::kHost) return false;
+    return hasConnection && headers.hasToken(http::FieldId::kConnection, h.name);
   });
 }
 
 void writeRequestHead(http::RequestHead& req, const ForwardingInfo& fwd, std::string& out) {
   removeHopByHop(req.headers, req.upgrade);
-  req.headers.remove("expect");  // weir answers 100-continue itself
+  req.headers.remove(http::FieldId::kExpect);  // weir answers 100-continue itself
   out.append(req.method);
   out.push_back(' ');
   out.append(req.target);
@@ -79,7 +82,7 @@ void writeRequestHead(http::RequestHead& req, const ForwardingInfo& fwd, std::st
   // what we send is HTTP/1.1, which must have one (RFC 9112 3.2: empty when there is no
   // authority); strict servers, weir's own parser among them, refuse it otherwise. Only 1.0
   // can come without: the parser refuses an HTTP/1.1 request without exactly one Host.
-  if (req.versionMinor == 0 && !req.headers.has("host")) appendField(out, "Host", "");
+  if (req.versionMinor == 0 && !req.headers.has(http::FieldId::kHost)) appendField(out, "Host", "");
   if (fwd.forwardfor) {
     appendFieldsWithForwarding(out, req.headers, fwd);
   } else {
@@ -104,7 +107,7 @@ ClientFraming chooseClientFraming(const http::ResponseHead& resp, int clientVers
 void writeResponseHead(http::ResponseHead& resp, ClientFraming framing, ClientConnection conn, int clientVersionMinor,
                        std::string& out) {
   // A body-less response keeps its informational Content-Length (HEAD, 304).
-  const std::string* cl = resp.headers.get("content-length");
+  const std::string* cl = resp.headers.get(http::FieldId::kContentLength);
   std::string keptLength = (framing == ClientFraming::kNone && cl != nullptr) ? *cl : std::string();
   removeHopByHop(resp.headers, conn == ClientConnection::kUpgrade);
   out.append("HTTP/1.1 ");

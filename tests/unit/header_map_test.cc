@@ -35,6 +35,53 @@ TEST(HeaderMap, RemoveKeepsTheOrderOfTheRestAndSlotsAreReused) {
   EXPECT_EQ(fieldsOf(m), "E=7;");
 }
 
+TEST(HeaderMap, KnownFieldsAreRecognisedInAnyCaseAndOnlyByTheirWholeName) {
+  const std::pair<const char*, FieldId> known[] = {
+      {"Connection", FieldId::kConnection},           {"content-length", FieldId::kContentLength},
+      {"EXPECT", FieldId::kExpect},                   {"Host", FieldId::kHost},
+      {"Keep-Alive", FieldId::kKeepAlive},            {"Proxy-Connection", FieldId::kProxyConnection},
+      {"TE", FieldId::kTe},                           {"Trailer", FieldId::kTrailer},
+      {"Transfer-Encoding", FieldId::kTransferEncoding}, {"Upgrade", FieldId::kUpgrade},
+      {"X-Forwarded-For", FieldId::kXForwardedFor},   {"x-forwarded-proto", FieldId::kXForwardedProto},
+      {"X-Real-IP", FieldId::kXRealIp},
+  };
+  for (const auto& [name, id] : known) EXPECT_EQ(fieldIdOf(name), id) << name;
+  // Same lengths and first letters as known names, one byte off; and the empty name.
+  for (const char* other : {"", "tf", "hosts", "hose", "expecT1", "trailed", "upgradE-", "Connectiom", "keep-alivf",
+                            "content-lengti", "x-forwarded-fox", "proxy-connectiom", "transfer-encodinh",
+                            "x-forwarded-prota", "x-real-ib", "Tailer", "xpgrade"}) {
+    EXPECT_EQ(fieldIdOf(other), FieldId::kOther) << other;
+  }
+}
+
+TEST(HeaderMap, LookupsByNameAndByIdAgree) {
+  HeaderMap m;
+  m.add("HOST", "a");
+  m.add("X-Custom", "b");
+  m.add("connection", "close, X-Custom");
+  m.add("x-custom", "c");
+  m.add("Content-Length", "5");
+  EXPECT_EQ(*m.get("host"), "a");
+  EXPECT_EQ(*m.get(FieldId::kHost), "a");
+  EXPECT_EQ(*m.get("X-CUSTOM"), "b");  // an unknown name: compared by name
+  EXPECT_EQ(m.count("x-custom"), 2u);
+  EXPECT_EQ(m.count(FieldId::kContentLength), 1u);
+  EXPECT_EQ(m.get(FieldId::kExpect), nullptr);
+  EXPECT_TRUE(m.hasToken(FieldId::kConnection, "x-custom"));
+  EXPECT_TRUE(m.hasToken("Connection", "close"));
+  EXPECT_FALSE(m.hasToken(FieldId::kUpgrade, "close"));
+  EXPECT_EQ(m.remove(FieldId::kConnection), 1u);
+  EXPECT_EQ(m.remove("content-length"), 1u);
+  EXPECT_EQ(fieldsOf(m), "HOST=a;X-Custom=b;x-custom=c;");
+  // A reused slot takes the id of its new name.
+  m.clear();
+  m.add("Expect", "100-continue");
+  m.add("Server", "x");
+  EXPECT_EQ(m.get(FieldId::kHost), nullptr);
+  EXPECT_EQ(*m.get(FieldId::kExpect), "100-continue");
+  EXPECT_EQ(*m.get("server"), "x");
+}
+
 TEST(HeaderMap, ClearKeepsABoundedAmountOfMemory) {
   HeaderMap m;
   // A client's head of 100 fields of 10 KiB each: after clear() the map keeps at most

@@ -14,9 +14,32 @@
 
 namespace weir::http {
 
+/// The fields weir itself reads or filters on every message. A field's id is found once, when
+/// it is added, so lookups and the hop-by-hop filter compare a byte instead of a name.
+enum class FieldId : unsigned char {
+  kOther,
+  kConnection,
+  kContentLength,
+  kExpect,
+  kHost,
+  kKeepAlive,
+  kProxyConnection,
+  kTe,
+  kTrailer,
+  kTransferEncoding,
+  kUpgrade,
+  kXForwardedFor,
+  kXForwardedProto,
+  kXRealIp,
+};
+
+/// The id of a field name (any case); kOther for every name not in FieldId.
+FieldId fieldIdOf(std::string_view name);
+
 struct Header {
   std::string name;
   std::string value;
+  FieldId id = FieldId::kOther;
 };
 
 bool equalsIgnoreCase(std::string_view a, std::string_view b);
@@ -43,7 +66,11 @@ class HeaderMap {
   void set(std::string_view name, std::string_view value);
   /// Removes every field named `name`; returns how many were removed.
   size_t remove(std::string_view name) {
-    return removeIf([name](const Header& h) { return equalsIgnoreCase(h.name, name); });
+    const FieldId id = fieldIdOf(name);
+    return removeIf([id, name](const Header& h) { return named(h, id, name); });
+  }
+  size_t remove(FieldId id) {
+    return removeIf([id](const Header& h) { return h.id == id; });
   }
   /// Removes every field `drop` is true for; `drop` sees the fields as they were before any
   /// removal. Kept fields keep their order.
@@ -51,10 +78,14 @@ class HeaderMap {
   size_t removeIf(Pred drop);
   /// First value of `name`, or nullptr.
   const std::string* get(std::string_view name) const;
+  const std::string* get(FieldId id) const;  // FieldId overloads: any id but kOther
   size_t count(std::string_view name) const;
+  size_t count(FieldId id) const;
   bool has(std::string_view name) const { return get(name) != nullptr; }
+  bool has(FieldId id) const { return get(id) != nullptr; }
   /// True when any `name` field lists `token` (e.g. Connection: keep-alive, Upgrade).
   bool hasToken(std::string_view name, std::string_view token) const;
+  bool hasToken(FieldId id, std::string_view token) const;
 
   size_t size() const { return used_; }
   bool empty() const { return used_ == 0; }
@@ -69,6 +100,12 @@ class HeaderMap {
   const_iterator end() const { return headers_.cbegin() + static_cast<std::ptrdiff_t>(used_); }
 
  private:
+  /// Whether `h` is named `name`, whose id is `id`: a known name by its id alone, another one
+  /// by comparing names (never equal to a known field's).
+  static bool named(const Header& h, FieldId id, std::string_view name) {
+    return id != FieldId::kOther ? h.id == id : h.id == FieldId::kOther && equalsIgnoreCase(h.name, name);
+  }
+
   std::vector<Header> headers_;  // [0, used_) are the fields; the rest are spare slots
   size_t used_ = 0;
   std::vector<bool> drop_;       // removeIf's marks, kept for their capacity
