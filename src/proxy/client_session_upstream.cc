@@ -170,7 +170,8 @@ void ClientSession::onUpstreamConnected() {
   bufferevent_setwatermark(bev, EV_WRITE, kOutputLowWater, 0);
   bufferevent_set_timeouts(bev, nullptr, ctx_->timeout(backend_->options().timeout.server));
   if (requestDone_) startServerWait();
-  bufferevent_enable(bev, EV_READ);  // EV_WRITE only while output waits (sendNow)
+  // EV_WRITE only while output waits (sendNow). A pooled connection reads already.
+  if ((bufferevent_get_enabled(bev) & EV_READ) == 0) bufferevent_enable(bev, EV_READ);
   responseParser_.reset();
   responseParser_.setExpectNoBody(requestParser_.request().isHead());
   responseStarted_ = false;
