@@ -467,6 +467,8 @@ CASES=(
   "small-c400 400 / roundrobin"
   "64k-c50 50 /?size=65536 roundrobin"
   "churn-c50 50 / roundrobin close"
+  "paced-c50 50 / roundrobin paced:3"
+  "paced-c400 400 / roundrobin paced:25"
   "small-c50-leastconn 50 / leastconn"
   "small-c50-source 50 / source"
   "small-c50-checks 50 / checks"
@@ -489,9 +491,18 @@ RUNS=$RUN/runs.tsv
 printf 'case\tconnections\tround\tproxy\tcpu_ticks\tuser_ticks\tsyscalls\talive\twrk_output\n' >"$RUNS"
 WRK_LIMIT=$((DURATION + 30))  # hard bound on one wrk run
 
-run_wrk() {  # run_wrk SECONDS CONNECTIONS URL OUTFILE [close]: `close` makes every request a new connection
+# run_wrk SECONDS CONNECTIONS URL OUTFILE [MODE]: MODE `close` makes every request a new
+# connection; `paced:MS` makes each connection wait MS ms before each request (wrk's Lua delay()),
+# which fixes the offered load below what any of the proxies can carry, so that their latencies
+# are compared at the same request rate (a closed loop at full speed measures latency at
+# different rates, and with the load core saturated, mostly wrk's own queueing).
+run_wrk() {
   local -a extra=()
   [[ ${5:-} == close ]] && extra=(-H "Connection: close")
+  if [[ ${5:-} == paced:* ]]; then
+    printf 'function delay()\n  return %d\nend\n' "${5#paced:}" >"$RUN/paced-${5#paced:}.lua"
+    extra=(-s "$RUN/paced-${5#paced:}.lua")
+  fi
   timeout -k 5 "$((${1} + 30))" taskset -c "$LOAD_CPU" \
     wrk -t1 -c"$2" -d"${1}s" --latency "${extra[@]}" "$3" >"$4" 2>&1 || echo "(wrk exit status $?)" >>"$4"
 }
@@ -562,7 +573,7 @@ versions() {
   echo "- machine: nproc $NPROC, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), kernel $(uname -r), load average at start $load1"
   versions
   echo "- balancing: $(for spec in "${CASES[@]}"; do read -r c _ _ b <<<"$spec"; printf '%s %s, ' "$c" "$b"; done | sed 's/, $//') (one set of proxies per balancing, started fresh; source: HAProxy \`hash-type consistent\`, nginx \`hash \$remote_addr consistent\`)"
-  echo "- method: $ROUNDS interleaved rounds × ${DURATION}s per case (plus ${WARMUP}s warm-up per proxy), wrk -t1 --latency; $THREADS proxy thread(s)/worker(s) on core(s) $PROXY_CPU, wrk + 3 fake backends on core $LOAD_CPU; system calls counted by \`perf stat -e raw_syscalls:sys_enter -p\` on the proxy during each run$( ((SYSCALL_COUNTING)) || echo ' (not available on this machine)'); churn-c50 sends \`Connection: close\` (a new client connection per request)"
+  echo "- method: $ROUNDS interleaved rounds × ${DURATION}s per case (plus ${WARMUP}s warm-up per proxy), wrk -t1 --latency; $THREADS proxy thread(s)/worker(s) on core(s) $PROXY_CPU, wrk + 3 fake backends on core $LOAD_CPU; system calls counted by \`perf stat -e raw_syscalls:sys_enter -p\` on the proxy during each run$( ((SYSCALL_COUNTING)) || echo ' (not available on this machine)'); churn-c50 sends \`Connection: close\` (a new client connection per request); paced-c50 and paced-c400 make each connection wait 3 and 25 ms before each request (wrk's Lua \`delay()\`: the same offered load, 11k–14k req/s, for every proxy), for latency at an equal rate"
 } >"$RUN/header.md"
 
 record_args=()

@@ -192,7 +192,8 @@ void ClientSession::onUpstreamConnected() {
 }
 
 // timeout.server is the server's inactivity. While it still takes our request body it is
-// active even though it sends nothing: the read side is timed only once the request is sent.
+// active even though it sends nothing: the read side is timed only once weir has the whole
+// request (bytes of it may still be on their way out; the write timeout covers those).
 // That side is the session's timer, armed once per exchange and checked against the last read
 // when it fires (as the tunnel's): a bufferevent read timeout is re-armed by libevent on every
 // upstream read, which cost about a tenth of a small request's instructions.
