@@ -169,9 +169,10 @@ int Daemon::run() {
     current.contexts.push_back(std::make_unique<proxy::WorkerContext>(*workers.back(), first));
     first.workers.push_back(current.contexts.back().get());
   }
-  if (!openListeners(first, current.contexts)) return 1;
+  // Before the listeners: whoever sees a port listening (a script, a test) finds the pid file.
   PidFile pidFile(pidFile_);
   if (!pidFile.ok()) return 1;
+  if (!openListeners(first, current.contexts)) return 1;
   log::info("started version={} workers={} event_method={} maxconn={}", WEIR_VERSION, threads, workers[0]->method(),
             first.maxconn);
   current.checker = std::make_unique<upstream::HealthChecker>(first.backends);
