@@ -66,7 +66,7 @@ const char* signalName(int sig) {
   }
 }
 
-/// `--pidfile`: written once weir listens, removed when it exits (unless another process
+/// `--pidfile`: written just before weir listens, removed when it exits (unless another process
 /// has written its own PID there meanwhile).
 class PidFile {
  public:
