@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 #include <string_view>
 
 #include "weir/http/http_parser.h"
@@ -95,6 +96,21 @@ class PlannedReader {
   FeedPlan plan_;
   http::HttpParser* parser_;
   int* errorStatus_;
+};
+
+/// What the session sends on for `len` decoded body bytes: the bytes, or one chunk of them
+/// (ClientSession::forwardRequestBody and forwardResponseBody re-chunk what they decoded).
+inline void appendBodyBytes(std::string& wire, const char* data, size_t len, bool chunked) {
+  if (chunked) wire += fmt::format("{:x}\r\n", len);
+  wire.append(data, len);
+  if (chunked) wire += "\r\n";
+}
+
+/// A body sink that keeps what the parser decoded.
+class BodyCollector final : public http::BodySink {
+ public:
+  void onBodyData(const char* data, size_t len) override { body.append(data, len); }
+  std::string body;
 };
 
 }  // namespace weir::fuzz

@@ -22,6 +22,7 @@
 
 namespace {
 
+using weir::fuzz::BodyCollector;
 using weir::fuzz::FeedPlan;
 using weir::http::BodyFraming;
 using weir::http::HttpParser;
@@ -62,23 +63,11 @@ class ForwardingSink final : public weir::http::BodySink {
   void forwardTo(Forwarded* request) { to_ = request; }
   void onBodyData(const char* data, size_t len) override {
     to_->body.append(data, len);
-    if (to_->framing == BodyFraming::kChunked) {
-      to_->wire += fmt::format("{:x}\r\n", len);
-      to_->wire.append(data, len);
-      to_->wire += "\r\n";
-    } else {
-      to_->wire.append(data, len);
-    }
+    weir::fuzz::appendBodyBytes(to_->wire, data, len, to_->framing == BodyFraming::kChunked);
   }
 
  private:
   Forwarded* to_ = nullptr;
-};
-
-class BodyCollector final : public weir::http::BodySink {
- public:
-  void onBodyData(const char* data, size_t len) override { body.append(data, len); }
-  std::string body;
 };
 
 bool isAllowedTarget(const RequestHead& req) {

@@ -24,6 +24,7 @@
 
 namespace {
 
+using weir::fuzz::BodyCollector;
 using weir::fuzz::FeedPlan;
 using weir::http::BodyFraming;
 using weir::http::HttpParser;
@@ -70,23 +71,11 @@ class RelayingSink final : public weir::http::BodySink {
   void onBodyData(const char* data, size_t len) override {
     FUZZ_CHECK(to_ != nullptr, "{} body bytes outside a body", len);
     to_->body.append(data, len);
-    if (to_->framing == ClientFraming::kChunked) {
-      to_->wire += fmt::format("{:x}\r\n", len);
-      to_->wire.append(data, len);
-      to_->wire += "\r\n";
-    } else {
-      to_->wire.append(data, len);
-    }
+    weir::fuzz::appendBodyBytes(to_->wire, data, len, to_->framing == ClientFraming::kChunked);
   }
 
  private:
   Relayed* to_ = nullptr;
-};
-
-class BodyCollector final : public weir::http::BodySink {
- public:
-  void onBodyData(const char* data, size_t len) override { body.append(data, len); }
-  std::string body;
 };
 
 /// The framing decision of the response parser, against the status and the request.
