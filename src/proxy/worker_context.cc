@@ -376,9 +376,12 @@ void WorkerContext::warnMaxconnReached() {
 }
 
 void WorkerContext::setAccepting(bool on) {
-  // A resume may arrive after the count went back up: re-check against the limit here.
-  if (on && runtime_.connections->load(std::memory_order_relaxed) >= runtime_.maxconn) return;
-  if (on == accepting_) return;
+  // Pause and resume messages from different workers arrive in no set order, and the count may
+  // have crossed the limit again since either was sent: act only on what still holds. A stale
+  // pause obeyed after the count fell would leave this listener's backlog waiting for a resume
+  // that only the next fall from the limit sends, which may never come.
+  const bool full = runtime_.connections->load(std::memory_order_relaxed) >= runtime_.maxconn;
+  if (on == full || on == accepting_) return;
   accepting_ = on;
   for (auto& l : listeners_) {
     if (on) evconnlistener_enable(l->handle.get());
