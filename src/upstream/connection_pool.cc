@@ -42,8 +42,9 @@ void ConnectionPool::put(std::unique_ptr<UpstreamConnection> conn, int maxIdle, 
   const bool surplus = list.size() >= static_cast<size_t>(maxIdle);
   bufferevent_set_timeouts(conn->bev(), surplus ? surplusTimeout : idleTimeout, nullptr);
   bufferevent_setcb(conn->bev(), &ConnectionPool::onIdleRead, nullptr, &ConnectionPool::onIdleEvent, conn.get());
-  // Still enabled from the exchange, as a rule: enabling again would only re-add the event.
-  if ((bufferevent_get_enabled(conn->bev()) & EV_READ) == 0) bufferevent_enable(conn->bev(), EV_READ);
+  // Enabled even when the flag says so already: the re-add makes sure the event is in place
+  // (see ClientSession::onUpstreamConnected).
+  bufferevent_enable(conn->bev(), EV_READ);
   list.push_back(std::move(conn));
 }
 
