@@ -75,6 +75,9 @@ bool reloadConfig(Generation& current, std::vector<Generation>& retired, Workers
   next.checker->start();
   // Worker 0 first: it gives the new ":0" binds their port, which the others then share.
   onEachWorker(workers, [&](size_t i) { next.contexts[i]->activate(*current.contexts[i]); });
+  // While the workers switched one by one, a connection closed on one still under the old
+  // maxconn sent no resume for the new one: with every worker on the new config, settle again.
+  onEachWorker(workers, [&](size_t i) { next.contexts[i]->settleAccepting(); });
   // The old servers serve only the requests already under way: no more checks for them.
   current.checker->stop();
   retired.push_back(std::move(current));

@@ -609,6 +609,10 @@ void ClientSession::handleTimer() {
       answerLocalWait({503, "text/plain; charset=utf-8", {}, "503 Service Unavailable: a worker did not answer.\n"});
       return;
     case TimerRole::kQueue:
+      if (Clock::now() - queuedAt_ < backend_->options().timeout.queue) {
+        recheckQueue();
+        return;
+      }
       leaveQueue();
       backend_->queue().stats().timedOut.fetch_add(1, std::memory_order_relaxed);
       failExchange(Failure::kQueueTimeout);

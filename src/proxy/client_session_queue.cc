@@ -1,9 +1,16 @@
 // ClientSession, waiting for a server slot: the backend queue (every usable server at maxconn).
+#include <algorithm>
+
 #include "weir/base/time_util.h"
 #include "weir/proxy/client_session.h"
 #include "weir/proxy/worker_context.h"
 
 namespace weir::proxy {
+
+namespace {
+// How soon a waiter finds a slot no release handed over (see recheckQueue).
+constexpr auto kQueueRecheck = std::chrono::milliseconds(100);
+}  // namespace
 
 void ClientSession::enqueue(int server) {
   upstream::BackendQueue& queue = backend_->queue();
@@ -21,7 +28,7 @@ void ClientSession::enqueue(int server) {
   // the clock running.
   if (queuedAt_ == Clock::time_point{}) {
     queuedAt_ = Clock::now();
-    armTimer(TimerRole::kQueue, backend_->options().timeout.queue);
+    armQueueTimer();
   }
   inQueue_ = true;
   ctx_->addWaiting(id_, this);
@@ -38,6 +45,37 @@ void ClientSession::enqueue(int server) {
   if (pick.outcome != upstream::Pick::Outcome::kAcquired) return;
   leaveQueue();  // when a slot was handed to us meanwhile, its grant finds us gone and passes it on
   connectTo(*pick.server, pick.probe);
+}
+
+void ClientSession::armQueueTimer() {
+  armTimerUntil(TimerRole::kQueue, std::min(queuedAt_ + backend_->options().timeout.queue, Clock::now() + kQueueRecheck));
+}
+
+// A slot can be free while requests wait: released while its server was out (nobody may be
+// sent there then) or by a request of the previous config (whose queue is another one). No
+// release is left to hand such a slot over, so the waiters look for it now and then. What
+// they find goes to the oldest waiter it suits, as a release would give it: the order holds.
+void ClientSession::recheckQueue() {
+  const int64_t now = steadyNowMs();
+  upstream::Server* free = nullptr;
+  bool probe = false;
+  if (waiter_.server >= 0) {
+    upstream::Server& wanted = backend_->server(waiter_.server);
+    if (wanted.state(now) == upstream::Server::State::kUp && wanted.tryAcquire(false)) free = &wanted;
+  } else {
+    const upstream::Pick pick = ctx_->picker(*backend_).pick(*backend_, clientHash_, tried_, now);
+    if (pick.outcome == upstream::Pick::Outcome::kAcquired) {
+      free = pick.server;
+      probe = pick.probe;
+    }
+  }
+  if (free != nullptr && probe) {  // the one request that tests a returning server: this one
+    leaveQueue();
+    connectTo(*free, true);
+    return;
+  }
+  if (free != nullptr) ctx_->handOff(*backend_, *free);  // posted: this session is still queued
+  armQueueTimer();
 }
 
 bool ClientSession::takeGrantedSlot(const upstream::QueueWaiter& waiter, upstream::Server& server) {

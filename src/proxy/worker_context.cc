@@ -196,12 +196,7 @@ void WorkerContext::activate(WorkerContext& old) {
         log::info("listening frontend={} address={}{}", fe.name, bind.address.toString(), bind.tls ? " tls" : "");
     }
   }
-  // Against this config's maxconn: a reload may have raised or lowered it.
-  accepting_ = runtime_.connections->load(std::memory_order_relaxed) < runtime_.maxconn;
-  for (auto& l : listeners_) {
-    if (accepting_) evconnlistener_enable(l->handle.get());
-    else evconnlistener_disable(l->handle.get());
-  }
+  settleAccepting();  // against this config's maxconn: a reload may have raised or lowered it
   makeCurrent();
   // Idle keep-alive connections move now; the others after their current request.
   std::vector<ClientSession*> idle;
@@ -365,6 +360,14 @@ void WorkerContext::broadcastAccepting(bool on) {
         if (WorkerContext* c = current()) c->setAccepting(on);
       });
     }
+  }
+}
+
+void WorkerContext::settleAccepting() {
+  accepting_ = runtime_.connections->load(std::memory_order_relaxed) < runtime_.maxconn;
+  for (auto& l : listeners_) {
+    if (accepting_) evconnlistener_enable(l->handle.get());
+    else evconnlistener_disable(l->handle.get());
   }
 }
 

@@ -170,6 +170,25 @@ TEST(HotReload, AMaxconnRaisedByAReloadLetsWaitingConnectionsIn) {
   EXPECT_EQ(third.readResponse().status, 200) << "the new maxconn lets it in";
 }
 
+TEST(HotReload, AWaiterUnderTheNewConfigGetsTheSlotARequestUnderTheOldOneFrees) {
+  // The two configs share the server's slots but not their queues: the old request's release
+  // finds its own queue empty, and the waiter has to find the slot itself.
+  FakeBackend s1("s1", {.routes = {"/hold=delay=1500"}});
+  const std::string yaml = config(serverLine(s1, ", maxconn: 1"), "", "", "\n    timeout: { queue: 6s }");
+  WeirInstance weir(yaml);
+  TcpClient holder(weir.port("web"));
+  ASSERT_TRUE(holder.send("GET /hold HTTP/1.1\r\nHost: weir.test\r\n\r\n"));
+  ASSERT_TRUE(s1.waitForRecords(1));
+  ASSERT_TRUE(reload(weir, yaml));
+  TcpClient waiter(weir.port("web"));
+  ASSERT_TRUE(waiter.send("GET /waiter HTTP/1.1\r\nHost: weir.test\r\n\r\n"));
+  EXPECT_TRUE(waitFor([&] { return serverRow(weir, "BACKEND")["qcur"] == "1"; }, kDefaultTimeout))
+      << "the waiter queues behind the old config's request";
+  EXPECT_EQ(holder.readResponse(10s).status, 200);
+  const HttpResponse r = waiter.readResponse(4s);
+  EXPECT_EQ(r.status, 200) << "served long before timeout.queue: " << r.describe();
+}
+
 TEST(HotReload, ListenersKeptAddedAndRemoved) {
   FakeBackend s1("s1");
   WeirInstance weir(config(serverLine(s1)));

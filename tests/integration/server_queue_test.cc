@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <thread>
 #include <string>
@@ -14,6 +16,7 @@
 #include "support/access_log_line.h"
 #include "support/httplog_line.h"
 #include "support/simple_config.h"
+#include "support/stats_csv.h"
 #include "support/tcp_client.h"
 #include "support/wait_for.h"
 #include "support/weir_instance.h"
@@ -133,6 +136,45 @@ TEST(ServerQueue, AWebSocketTunnelHoldsItsSlotUntilItCloses) {
   tunnel.close();
   int n = 0;
   EXPECT_TRUE(waitFor([&] { return httpGet(weir.port(), "/after-" + std::to_string(n++)).status == 200; }, 5s));
+}
+
+TEST(ServerQueue, AWaiterGetsTheSlotFreedWhileItsServerWasOutOnceTheServerIsBack) {
+  // The holder ends while s1 is in maintenance: nobody may be sent there then, so its release
+  // hands the slot to no one, and no later release comes to do it.
+  FakeBackend backend("one", {.routes = {"/hold=delay=1500"}});
+  WeirInstance weir(fmt::format(R"(global: {{ threads: 2, log: stdout }}
+defaults:
+  timeout: {{ connect: 1s, client: 10s, server: 10s, queue: 6s }}
+frontends:
+  fe:
+    bind: ["127.0.0.1:0"]
+    default_backend: be
+backends:
+  be:
+    servers:
+      - {{ name: s1, address: "{}", maxconn: 1 }}
+stats: {{ bind: "127.0.0.1:0", admin: true, auth: {{ user: admin, password: s3cret }} }}
+)",
+                                backend.address()));
+  const std::vector<std::string> admin = {"Authorization: Basic YWRtaW46czNjcmV0", "Content-Type: application/json"};
+  const auto setState = [&](std::string_view state) {
+    const std::string json = fmt::format(R"({{"backend":"be","server":"s1","state":"{}"}})", state);
+    return httpRequest(weir.port("stats"), "POST", "/stats/api/server/state", admin, json).status;
+  };
+  const auto queued = [&] {
+    return parseStatsCsv(httpGet(weir.port("stats"), "/stats;csv", {admin[0]}).body).at("be/BACKEND").at("qcur");
+  };
+
+  TcpClient holder = sendGet(weir.port(), "/hold");
+  ASSERT_TRUE(backend.waitForRecords(1));
+  TcpClient waiter = sendGet(weir.port(), "/waiter");
+  ASSERT_TRUE(waitFor([&] { return queued() == "1"; }, kDefaultTimeout));
+  ASSERT_EQ(setState("maint"), 200);
+  EXPECT_EQ(holder.readResponse(10s).status, 200);
+  ASSERT_EQ(setState("ready"), 200);
+  const HttpResponse r = waiter.readResponse(4s);
+  EXPECT_EQ(r.status, 200) << "served long before timeout.queue: " << r.describe();
+  EXPECT_EQ(backend.countTarget("/waiter"), 1u);
 }
 
 TEST(ServerQueue, SpillsToOtherServersBeforeQueueing) {

@@ -185,6 +185,8 @@ class ClientSession {
   void enqueue(int server);
   void leaveQueue();
   void finishQueueWait();
+  void recheckQueue();
+  void armQueueTimer();
   void connectTo(upstream::Server& server, bool probe);
   void onConnectFailed(Failure f);
   BufferEventPtr openUpstream(const upstream::Server& server);

@@ -110,6 +110,10 @@ class WorkerContext {
   /// Gives back a slot of `server` (and its probe claim): when requests wait, the slot goes to
   /// the oldest that can use it instead.
   void releaseSlot(upstream::Backend& backend, upstream::Server& server, bool probe);
+  /// Hands a held slot of `server` to the oldest waiter that can use it, or releases it.
+  void handOff(upstream::Backend& backend, upstream::Server& server);
+  /// Puts this context's listeners in line with the connection count against its maxconn.
+  void settleAccepting();
 
  private:
   struct Listener {
@@ -133,8 +137,6 @@ class WorkerContext {
   void startProcessDuties(const WorkerContext* predecessor);
   void broadcastAccepting(bool on);
   void warnMaxconnReached();
-  /// Hands a held slot of `server` to the oldest waiter that can use it, or releases it.
-  void handOff(upstream::Backend& backend, upstream::Server& server);
   /// Delivers a slot of `server` to the worker holding `waiter`.
   void grant(upstream::Backend& backend, upstream::Server& server, const upstream::QueueWaiter& waiter);
   void onGrant(upstream::Backend& backend, upstream::Server& server, const upstream::QueueWaiter& waiter);
