@@ -170,10 +170,9 @@ void ClientSession::onUpstreamConnected() {
   bufferevent_setwatermark(bev, EV_WRITE, kOutputLowWater, 0);
   bufferevent_set_timeouts(bev, nullptr, ctx_->timeout(backend_->options().timeout.server));
   if (requestDone_) startServerWait();
-  // EV_WRITE only while output waits (sendNow). Enabled again even when a pooled connection
-  // says it reads already: the re-add puts the read event back when its idle timeout has just
-  // taken it out. Skipping it when already enabled left reused connections deaf, cut by the
-  // idle timeout (UpstreamKeepAlive.AConnectionReusedAsItsIdleTimeoutEndsStillServes).
+  // EV_WRITE only while output waits (sendNow). A pooled connection reads already; enabled
+  // again all the same, as before ea01a31 skipped it and reused connections met their idle
+  // timeout (UpstreamKeepAlive.AConnectionReusedAsItsIdleTimeoutEndsStillServes).
   bufferevent_enable(bev, EV_READ);
   responseParser_.reset();
   responseParser_.setExpectNoBody(requestParser_.request().isHead());

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <event2/event.h>
+
 #include "weir/base/time_util.h"
 #include "weir/upstream/server.h"
 
@@ -18,6 +20,7 @@ std::unique_ptr<UpstreamConnection> ConnectionPool::take(const Server& server) {
   }
   std::unique_ptr<UpstreamConnection> conn = std::move(list.back());
   list.pop_back();
+  evtimer_del(conn->idleTimer_.get());  // also when it has fired and its callback is still due
   conn->pool_ = nullptr;
   bufferevent_setcb(conn->bev(), nullptr, nullptr, nullptr, nullptr);
   return conn;
@@ -40,10 +43,14 @@ void ConnectionPool::put(std::unique_ptr<UpstreamConnection> conn, int maxIdle, 
   conn->pool_ = this;
   conn->markReused();
   const bool surplus = list.size() >= static_cast<size_t>(maxIdle);
-  bufferevent_set_timeouts(conn->bev(), surplus ? surplusTimeout : idleTimeout, nullptr);
+  // The idle time is a timer of the connection's own, not a read timeout of its bufferevent:
+  // a read timeout due just as a session took the connection reached that session (libevent
+  // defers the bufferevent's callbacks and re-arms a persistent event's timeout by itself),
+  // which cut the reused connection with a 504. evtimer_del withdraws this one for good.
+  if (!conn->idleTimer_)
+    conn->idleTimer_.reset(evtimer_new(bufferevent_get_base(conn->bev()), &ConnectionPool::onIdleTimeout, conn.get()));
+  evtimer_add(conn->idleTimer_.get(), surplus ? surplusTimeout : idleTimeout);
   bufferevent_setcb(conn->bev(), &ConnectionPool::onIdleRead, nullptr, &ConnectionPool::onIdleEvent, conn.get());
-  // Enabled even when the flag says so already: the re-add makes sure the event is in place
-  // (see ClientSession::onUpstreamConnected).
   bufferevent_enable(conn->bev(), EV_READ);
   list.push_back(std::move(conn));
 }
@@ -61,6 +68,11 @@ void ConnectionPool::onIdleRead(bufferevent*, void* conn) {
 }
 
 void ConnectionPool::onIdleEvent(bufferevent*, short, void* conn) {
+  auto* c = static_cast<UpstreamConnection*>(conn);
+  c->pool_->drop(c);
+}
+
+void ConnectionPool::onIdleTimeout(evutil_socket_t, short, void* conn) {
   auto* c = static_cast<UpstreamConnection*>(conn);
   c->pool_->drop(c);
 }

@@ -173,8 +173,8 @@ TEST(HotReload, AMaxconnRaisedByAReloadLetsWaitingConnectionsIn) {
 TEST(HotReload, AWaiterUnderTheNewConfigGetsTheSlotARequestUnderTheOldOneFrees) {
   // The two configs share the server's slots but not their queues: the old request's release
   // finds its own queue empty, and the waiter has to find the slot itself.
-  FakeBackend s1("s1", {.routes = {"/hold=delay=1500"}});
-  const std::string yaml = config(serverLine(s1, ", maxconn: 1"), "", "", "\n    timeout: { queue: 6s }");
+  FakeBackend s1("s1", {.routes = {"/hold=delay=4000"}});
+  const std::string yaml = config(serverLine(s1, ", maxconn: 1"), "", "", "\n    timeout: { queue: 10s }");
   WeirInstance weir(yaml);
   TcpClient holder(weir.port("web"));
   ASSERT_TRUE(holder.send("GET /hold HTTP/1.1\r\nHost: weir.test\r\n\r\n"));

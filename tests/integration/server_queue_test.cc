@@ -141,10 +141,10 @@ TEST(ServerQueue, AWebSocketTunnelHoldsItsSlotUntilItCloses) {
 TEST(ServerQueue, AWaiterGetsTheSlotFreedWhileItsServerWasOutOnceTheServerIsBack) {
   // The holder ends while s1 is in maintenance: nobody may be sent there then, so its release
   // hands the slot to no one, and no later release comes to do it.
-  FakeBackend backend("one", {.routes = {"/hold=delay=1500"}});
+  FakeBackend backend("one", {.routes = {"/hold=delay=4000"}});
   WeirInstance weir(fmt::format(R"(global: {{ threads: 2, log: stdout }}
 defaults:
-  timeout: {{ connect: 1s, client: 10s, server: 10s, queue: 6s }}
+  timeout: {{ connect: 1s, client: 10s, server: 10s, queue: 10s }}
 frontends:
   fe:
     bind: ["127.0.0.1:0"]

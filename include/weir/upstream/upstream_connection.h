@@ -33,6 +33,7 @@ class UpstreamConnection {
   Server* server_;
   uint32_t generation_;
   ConnectionPool* pool_ = nullptr;  // set while idle in a pool
+  EventPtr idleTimer_;               // the pool's, made at the first put
   bool reused_ = false;
 };
 
