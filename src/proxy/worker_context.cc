@@ -364,9 +364,13 @@ void WorkerContext::broadcastAccepting(bool on) {
 }
 
 void WorkerContext::settleAccepting() {
-  accepting_ = runtime_.connections->load(std::memory_order_relaxed) < runtime_.maxconn;
+  applyAccepting(runtime_.connections->load(std::memory_order_relaxed) < runtime_.maxconn);
+}
+
+void WorkerContext::applyAccepting(bool on) {
+  accepting_ = on;
   for (auto& l : listeners_) {
-    if (accepting_) evconnlistener_enable(l->handle.get());
+    if (on) evconnlistener_enable(l->handle.get());
     else evconnlistener_disable(l->handle.get());
   }
 }
@@ -385,11 +389,7 @@ void WorkerContext::setAccepting(bool on) {
   // that only the next fall from the limit sends, which may never come.
   const bool full = runtime_.connections->load(std::memory_order_relaxed) >= runtime_.maxconn;
   if (on == full || on == accepting_) return;
-  accepting_ = on;
-  for (auto& l : listeners_) {
-    if (on) evconnlistener_enable(l->handle.get());
-    else evconnlistener_disable(l->handle.get());
-  }
+  applyAccepting(on);
   if (!on) warnMaxconnReached();
 }
 

@@ -51,7 +51,8 @@ void ConnectionPool::put(std::unique_ptr<UpstreamConnection> conn, int maxIdle, 
     conn->idleTimer_.reset(evtimer_new(bufferevent_get_base(conn->bev()), &ConnectionPool::onIdleTimeout, conn.get()));
   evtimer_add(conn->idleTimer_.get(), surplus ? surplusTimeout : idleTimeout);
   bufferevent_setcb(conn->bev(), &ConnectionPool::onIdleRead, nullptr, &ConnectionPool::onIdleEvent, conn.get());
-  bufferevent_enable(conn->bev(), EV_READ);
+  // Still enabled from the exchange, as a rule: enabling again would only re-add the event.
+  if ((bufferevent_get_enabled(conn->bev()) & EV_READ) == 0) bufferevent_enable(conn->bev(), EV_READ);
   list.push_back(std::move(conn));
 }
 
@@ -62,17 +63,11 @@ bool ConnectionPool::current(const UpstreamConnection& conn) {
 void ConnectionPool::closeIdle(const Server& server) { idle_[static_cast<size_t>(server.globalId())].clear(); }
 
 // Bytes from an idle server are never part of any exchange: the connection is unusable.
-void ConnectionPool::onIdleRead(bufferevent*, void* conn) {
-  auto* c = static_cast<UpstreamConnection*>(conn);
-  c->pool_->drop(c);
-}
+void ConnectionPool::onIdleRead(bufferevent*, void* conn) { dropIdle(conn); }
+void ConnectionPool::onIdleEvent(bufferevent*, short, void* conn) { dropIdle(conn); }
+void ConnectionPool::onIdleTimeout(evutil_socket_t, short, void* conn) { dropIdle(conn); }
 
-void ConnectionPool::onIdleEvent(bufferevent*, short, void* conn) {
-  auto* c = static_cast<UpstreamConnection*>(conn);
-  c->pool_->drop(c);
-}
-
-void ConnectionPool::onIdleTimeout(evutil_socket_t, short, void* conn) {
+void ConnectionPool::dropIdle(void* conn) {
   auto* c = static_cast<UpstreamConnection*>(conn);
   c->pool_->drop(c);
 }

@@ -186,6 +186,8 @@ class ClientSession {
   void leaveQueue();
   void finishQueueWait();
   void recheckQueue();
+  /// A slot for what this request waits for (waiter_.server, or any the picker allows).
+  upstream::Pick pickForWaiter(int64_t nowMs);
   void armQueueTimer();
   void connectTo(upstream::Server& server, bool probe);
   void onConnectFailed(Failure f);

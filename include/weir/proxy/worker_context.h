@@ -129,6 +129,7 @@ class WorkerContext {
   void accept(const Listener& listener, evutil_socket_t fd, sockaddr* sa, int len);
   static void onRotateTickets(evutil_socket_t, short, void* self);
   void setAccepting(bool on);
+  void applyAccepting(bool on);  // the listeners and accepting_, unconditionally
   /// Takes `session` from another context of this worker (a reload), under `fe` of this one.
   void adopt(std::unique_ptr<ClientSession> session, const FrontendRuntime& fe);
   BindRuntime* bindLike(const FrontendRuntime& fe, const BindRuntime& bind);

@@ -35,6 +35,7 @@ class ConnectionPool {
   static void onIdleRead(bufferevent* bev, void* conn);
   static void onIdleEvent(bufferevent* bev, short what, void* conn);
   static void onIdleTimeout(evutil_socket_t, short, void* conn);
+  static void dropIdle(void* conn);
   void drop(UpstreamConnection* conn);
   /// Still to the server that occupies its slot.
   static bool current(const UpstreamConnection& conn);
